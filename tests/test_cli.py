@@ -1,0 +1,63 @@
+"""The console script, run as a user runs it (a real subprocess on a fresh data directory)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+NOTE = "Lives alone since his wife died in March, has not left the flat for weeks and is behind on council tax."
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    home = tmp_path_factory.mktemp("cli-home")
+    env = os.environ | {"TRIAGE_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    triage = os.path.join(os.path.dirname(sys.executable), "triage")
+
+    def run(*args, stdin=""):
+        return subprocess.run([triage, *args], input=stdin, capture_output=True, text=True, env=env,
+                              timeout=300)
+    return run
+
+
+def test_match_prints_the_contract(run):
+    lines = "\n".join(json.dumps(r) for r in [{"id": "1", "text": NOTE}, {"id": "2", "text": "Wants a job."}])
+    result = run("match", "--top", "3", stdin=lines)
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["1", "2"]
+    assert {"loneliness", "debt"} <= {n["need"] for n in out[0]["needs"]}
+    assert len(out[0]["suggestions"]) == 3
+    assert set(out[0]["suggestions"][0]) == {"asset_id", "name", "score", "needs", "distance_km", "reasons"}
+
+
+def test_bad_lines_are_named_and_nothing_is_printed(run):
+    lines = "\n".join([json.dumps({"id": "1", "text": NOTE}), "{not json", json.dumps({"id": "3"}),
+                       json.dumps({"id": "4", "text": "x", "needs": ["lonliness"]})])
+    result = run("classify", stdin=lines)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "stdin line 2: not valid JSON" in result.stderr
+    assert "stdin line 3: field 'text'" in result.stderr
+    assert "stdin line 4" in result.stderr and "lonliness" in result.stderr
+
+
+def test_bad_import_writes_nothing(run, tmp_path):
+    before = run("assets", "export")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name,description,cost\nnew-1,Walk,A walk,free\nnew-2,Choir,Sing,pricey\n")
+    result = run("assets", "import", str(bad))
+    assert result.returncode == 2 and "row 3: field 'cost'" in result.stderr
+    assert run("assets", "export").stdout == before.stdout
+    assert "new-1" not in before.stdout
+
+
+def test_import_updates_the_index(run, tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("id,name,description,needs,delivery\n"
+                    "brass-1,Colliery Brass Band,Learn a brass instrument with the old colliery band.,loneliness,in_person\n")
+    assert run("assets", "import", str(good)).returncode == 0
+    result = run("match", stdin=json.dumps({"id": "m", "text": "Used to play the cornet in a colliery band, lonely now.",
+                                            "needs": ["loneliness"]}))
+    assert "brass-1" in [s["asset_id"] for s in json.loads(result.stdout)["suggestions"]]

@@ -1,0 +1,75 @@
+"""Matching against the demo directory with the real embedder, FAISS and SQLite."""
+
+import numpy as np
+
+from triage.matching.index import AssetIndex
+from triage.matching.rank import Candidate, distance_km, eligibility_problem, rank
+from triage.schemas import Asset, ReferralIn
+
+NOTE = "Lives alone since his wife died in March, has not left the flat for weeks and is behind on council tax."
+
+
+def asset(**values):
+    return Asset(**({"id": "a", "name": "A", "description": "d"} | values))
+
+
+def test_widower_gets_five_suggestions_covering_each_need(engine):
+    result = engine.match([ReferralIn(id="1", text=NOTE)])[0]
+    assert len(result.suggestions) == 5
+    covered = {n for s in result.suggestions for n in s.needs}
+    assert {"loneliness", "debt", "bereavement"} <= covered
+    assert all(s.reasons for s in result.suggestions)
+
+
+def test_given_needs_replace_classification(engine):
+    result = engine.match([ReferralIn(text=NOTE, needs=["employment"])])[0]
+    assert [n.need for n in result.needs] == ["employment"]
+    assert "employment" in result.suggestions[0].needs
+
+
+def test_ineligible_assets_are_never_suggested(engine):
+    referral = ReferralIn(text=NOTE, age=19, language="pl", delivery="phone")
+    for suggestion in engine.match([referral], top=10)[0].suggestions:
+        stored = engine.catalogue.repository.get(suggestion.asset_id).asset
+        assert eligibility_problem(stored, referral) is None
+
+
+def test_eligibility_filters_age_language_and_delivery():
+    person = ReferralIn(text="x", age=30, language="pl", delivery="phone")
+    assert eligibility_problem(asset(min_age=60), person) == "for ages 60+"
+    assert eligibility_problem(asset(max_age=25), person) == "for ages up to 25"
+    assert eligibility_problem(asset(languages=["en"]), person) == "not offered in Polish"
+    assert eligibility_problem(asset(delivery=["in_person"]), person) == "not offered by phone"
+    assert eligibility_problem(asset(languages=["en", "pl"], delivery=["phone"]), person) is None
+
+
+def test_distance_is_reported_and_nearer_ranks_higher():
+    person = ReferralIn(text="x", latitude=53.700, longitude=-1.900)
+    near = asset(id="near", needs=["loneliness"], latitude=53.701, longitude=-1.901, delivery=["in_person"])
+    far = asset(id="far", needs=["loneliness"], latitude=53.800, longitude=-1.700, delivery=["in_person"])
+    assert 0.1 < distance_km(near, person) < 0.2
+    ranked = rank(person, {"loneliness": 0.9}, [Candidate(far, 0.3), Candidate(near, 0.3)])
+    assert [s.asset_id for s in ranked] == ["near", "far"]
+    assert any(r.startswith("in person, 0.1 km away") for r in ranked[0].reasons)
+
+
+def test_top_k_covers_each_main_need_before_repeating():
+    candidates = [Candidate(asset(id=f"l{i}", needs=["loneliness"]), 0.6) for i in range(5)]
+    candidates.append(Candidate(asset(id="debt", needs=["debt"]), 0.1))
+    ranked = rank(ReferralIn(text="x"), {"loneliness": 0.9, "debt": 0.5}, candidates, top=3)
+    assert "debt" in [s.asset_id for s in ranked]
+
+
+def test_index_adds_updates_and_removes_one_asset(embedder, tmp_path):
+    index = AssetIndex(embedder.dimension, embedder.name)
+    vectors = embedder.encode(["walking group", "debt advice", "food bank"])
+    index.upsert([1, 2, 3], vectors)
+    index.upsert([2], embedder.encode(["choir for older people"]))
+    index.remove([3])
+    assert index.ids() == {1, 2} and index.size == 2
+    _, ids = index.search(embedder.encode(["singing"])[0], 1)
+    assert ids.tolist() == [2]
+    index.save(tmp_path)
+    loaded = AssetIndex.load(tmp_path, embedder.dimension, embedder.name)
+    assert loaded.ids() == {1, 2}
+    assert np.allclose(loaded.vectors([1]), index.vectors([1]))

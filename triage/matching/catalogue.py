@@ -1,0 +1,73 @@
+"""The asset catalogue: the database and the vector index kept in step."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from triage.matching.index import AssetIndex
+from triage.matching.rank import Candidate
+from triage.nlp.embedder import Embedder
+from triage.schemas import Asset
+from triage.store.assets import AssetRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: int
+    updated: int
+    removed: int
+    total: int
+
+
+class AssetCatalogue:
+    def __init__(self, repository: AssetRepository, embedder: Embedder, index_dir: Path) -> None:
+        self.repository = repository
+        self.embedder = embedder
+        self.index_dir = index_dir
+        self.index = self._load_or_rebuild()
+
+    def _load_or_rebuild(self) -> AssetIndex:
+        index = AssetIndex.load(self.index_dir, self.embedder.dimension, self.embedder.name)
+        stored = self.repository.all()
+        if index is not None and index.ids() == {s.pk for s in stored}:
+            return index
+        log.info("rebuilding the asset index from the database (%d assets)", len(stored))
+        index = AssetIndex(self.embedder.dimension, self.embedder.name)
+        index.upsert([s.pk for s in stored], self.embedder.encode([s.asset.document for s in stored]))
+        index.save(self.index_dir)
+        return index
+
+    def write(self, assets: Sequence[Asset], *, replace: bool = False) -> ImportReport:
+        """Store the assets in one transaction, then update only the changed index entries."""
+        vectors = dict(zip((a.id for a in assets), self.embedder.encode([a.document for a in assets])))
+        result = self.repository.upsert(assets, replace=replace)
+        changed = result.added + result.updated
+        self.index.remove(result.removed)
+        if changed:
+            self.index.upsert([s.pk for s in changed], np.vstack([vectors[s.asset.id] for s in changed]))
+        self.index.save(self.index_dir)
+        return ImportReport(len(result.added), len(result.updated), len(result.removed),
+                            self.index.size)
+
+    def remove(self, asset_id: str) -> bool:
+        pk = self.repository.remove(asset_id)
+        if pk is None:
+            return False
+        self.index.remove([pk])
+        self.index.save(self.index_dir)
+        return True
+
+    def candidates(self, query: np.ndarray, *, k: int) -> list[Candidate]:
+        """The k assets closest to the query, with their cosine similarity."""
+        if self.index.size == 0:
+            return []
+        scores, ids = self.index.search(query, k)
+        assets = self.repository.by_pks([int(i) for i in ids])
+        return [Candidate(assets[int(i)], float(s)) for s, i in zip(scores, ids) if int(i) in assets]

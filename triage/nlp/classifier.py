@@ -1,0 +1,129 @@
+"""The needs and risk classifier: one-vs-rest logistic regression, Platt-calibrated, with evidence.
+
+Probabilities are calibrated on out-of-fold scores of the training split; per-label thresholds are
+tuned on dev by the trainer. Risk flags also fire on an affirmed rule-net phrase ('suicidal',
+'coercive control'), so a phrase the model underweights still reaches a human (recall first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+from triage.nlp.features import FeatureBuilder
+from triage.nlp.notes import ParsedNote
+from triage.schemas import Evidence
+from triage.taxonomy import LABELS, RISK_IDS
+
+RULE_NET_CONTEXTS = ("", "his_")  # past attempts count as relevant history
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    label: str
+    score: float
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass
+class NeedsClassifier:
+    features: FeatureBuilder
+    coef: np.ndarray  # (labels, features)
+    intercept: np.ndarray  # (labels,)
+    platt: np.ndarray  # (labels, 2): p = sigmoid(a * z + b)
+    thresholds: np.ndarray  # (labels,)
+    labels: tuple[str, ...] = LABELS
+
+    def decision(self, X: sparse.csr_matrix) -> np.ndarray:
+        return np.asarray(X @ self.coef.T) + self.intercept
+
+    def predict_proba(self, X: sparse.csr_matrix) -> np.ndarray:
+        z = self.decision(X)
+        return 1.0 / (1.0 + np.exp(-(self.platt[:, 0] * z + self.platt[:, 1])))
+
+    def predict(self, notes: Sequence[ParsedNote], embeddings: np.ndarray) -> list[list[LabelScore]]:
+        """Positive labels per note, highest score first, each with its evidence."""
+        probs = self.predict_proba(self.features.transform(notes, embeddings))
+        return [self._positives(note, row) for note, row in zip(notes, probs)]
+
+    def rule_net(self, note: ParsedNote) -> dict[str, list[Evidence]]:
+        fired: dict[str, list[Evidence]] = {}
+        for hit in note.hits:
+            if hit.strong and hit.label in RISK_IDS and hit.context in RULE_NET_CONTEXTS:
+                fired.setdefault(hit.label, []).append(
+                    Evidence(start=hit.start, end=hit.end, text=note.text[hit.start:hit.end]))
+        return fired
+
+    def _positives(self, note: ParsedNote, probs: np.ndarray) -> list[LabelScore]:
+        fired = self.rule_net(note)
+        chosen = [i for i, label in enumerate(self.labels)
+                  if probs[i] >= self.thresholds[i] or label in fired]
+        if not chosen:
+            return []
+        evidence = self._sentence_evidence(note, chosen)
+        out = []
+        for i in chosen:
+            label = self.labels[i]
+            spans = fired.get(label, []) + [e for e in evidence[i] if not _inside(e, fired.get(label, []))]
+            out.append(LabelScore(label, float(probs[i]), tuple(spans[:3])))
+        return sorted(out, key=lambda s: -s.score)
+
+    def _sentence_evidence(self, note: ParsedNote, chosen: list[int]) -> dict[int, list[Evidence]]:
+        """The sentences that pushed each chosen label up most (lexical contribution)."""
+        if not note.sentences:
+            return {i: [] for i in chosen}
+        lexical = self.features.sentence_lexical(note)
+        width = self.features.lexical_width
+        contributions = np.asarray(lexical @ self.coef[chosen, :width].T)  # (sentences, chosen)
+        out = {}
+        for col, i in enumerate(chosen):
+            order = np.argsort(-contributions[:, col])
+            picks = [s for s in order[:2] if contributions[s, col] > 0] or [int(order[0])]
+            out[i] = [_sentence_span(note, s) for s in sorted(picks)]
+        return out
+
+
+def _sentence_span(note: ParsedNote, index: int) -> Evidence:
+    start, end = note.sentences[index]
+    text = note.text[start:end]
+    lead = len(text) - len(text.lstrip(" \t\n-*•"))
+    text = text.strip(" \t\n-*•")
+    return Evidence(start=start + lead, end=start + lead + len(text), text=text)
+
+
+def _inside(span: Evidence, others: list[Evidence]) -> bool:
+    return any(o.start <= span.start and span.end <= o.end for o in others)
+
+
+def fit_classifier(features: FeatureBuilder, X: sparse.csr_matrix, Y: np.ndarray, *,
+                   C: float = 4.0, folds: int = 5, seed: int = 0) -> NeedsClassifier:
+    """Fit one logistic regression per label and Platt-calibrate it on out-of-fold scores."""
+    n_labels = Y.shape[1]
+    coef = np.zeros((n_labels, X.shape[1]), dtype=np.float64)
+    intercept = np.zeros(n_labels)
+    platt = np.zeros((n_labels, 2))
+    for j in range(n_labels):
+        model = _logreg(C, seed).fit(X, Y[:, j])
+        coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
+        oof = _out_of_fold(X, Y[:, j], C, folds, seed)
+        calibrator = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), Y[:, j])
+        platt[j] = calibrator.coef_[0, 0], calibrator.intercept_[0]
+    return NeedsClassifier(features, coef, intercept, platt, np.full(n_labels, 0.5))
+
+
+def _logreg(C: float, seed: int) -> LogisticRegression:
+    return LogisticRegression(C=C, solver="liblinear", class_weight="balanced", random_state=seed,
+                              max_iter=2000)
+
+
+def _out_of_fold(X: sparse.csr_matrix, y: np.ndarray, C: float, folds: int, seed: int) -> np.ndarray:
+    oof = np.zeros(len(y))
+    for train, held in KFold(folds, shuffle=True, random_state=seed).split(X):
+        model = _logreg(C, seed).fit(X[train], y[train])
+        oof[held] = model.decision_function(X[held])
+    return oof

@@ -1,0 +1,94 @@
+"""Parse notes once into what the classifier and the explainer need.
+
+A ParsedNote holds its sentences (character offsets), its tokens marked with their ConText category
+('neg_', 'his_', 'hyp_', 'oth_' prefixes) and its lexicon hits with their context.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from triage.nlp.parse import build_pipeline
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.json")
+PREFIX = {"NEGATED_EXISTENCE": "neg_", "HISTORICAL": "his_", "HYPOTHETICAL": "hyp_",
+          "OTHER_EXPERIENCER": "oth_"}
+CONTEXTS = ("", "neg_", "his_", "hyp_", "oth_")
+
+
+@dataclass(frozen=True)
+class LexiconHit:
+    label: str
+    context: str  # one of CONTEXTS; "" means affirmed
+    start: int  # character offsets
+    end: int
+    sentence: int
+    strong: bool  # a rule-net risk phrase
+
+
+@dataclass(frozen=True)
+class ParsedNote:
+    text: str
+    sentences: tuple[tuple[int, int], ...]
+    tokens: tuple[str, ...]  # lower-case, context-marked
+    token_sentence: tuple[int, ...]
+    hits: tuple[LexiconHit, ...]
+
+    def sentence_tokens(self) -> list[str]:
+        """One space-joined marked token string per sentence."""
+        out: list[list[str]] = [[] for _ in self.sentences]
+        for token, sent in zip(self.tokens, self.token_sentence):
+            out[sent].append(token)
+        return [" ".join(t) for t in out]
+
+
+def load_lexicon(path: Path = LEXICON_PATH) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data["terms"], data["rule_net"]
+
+
+class NoteParser:
+    """spaCy pipeline plus lexicon matcher; parse many notes in one pass."""
+
+    def __init__(self) -> None:
+        self.nlp = build_pipeline()
+        self.terms, self.rule_net = load_lexicon()
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        for label, phrases in self.terms.items():
+            self.matcher.add(f"T|{label}", list(self.nlp.tokenizer.pipe(phrases)))
+        for label, phrases in self.rule_net.items():
+            self.matcher.add(f"R|{label}", list(self.nlp.tokenizer.pipe(phrases)))
+
+    def parse(self, text: str) -> ParsedNote:
+        return self.parse_many([text])[0]
+
+    def parse_many(self, texts: Iterable[str], *, batch_size: int = 256) -> list[ParsedNote]:
+        return [self._to_note(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+
+    def _to_note(self, doc: Doc) -> ParsedNote:
+        sents = [s for s in doc.sents]
+        sent_of = {}
+        for i, sent in enumerate(sents):
+            for token in sent:
+                sent_of[token.i] = i
+        tokens, token_sentence = [], []
+        for token in doc:
+            if token.is_space or token.is_punct:
+                continue
+            tokens.append(PREFIX.get(token._.context, "") + token.lower_)
+            token_sentence.append(sent_of[token.i])
+        hits = []
+        for match_id, start, end in self.matcher(doc):
+            kind, label = doc.vocab.strings[match_id].split("|", 1)
+            span = doc[start:end]
+            context = PREFIX.get(doc[start]._.context or doc[end - 1]._.context, "")
+            hits.append(LexiconHit(label, context, span.start_char, span.end_char,
+                                   sent_of[start], kind == "R"))
+        offsets = tuple((s.start_char, s.end_char) for s in sents)
+        return ParsedNote(doc.text, offsets, tuple(tokens), tuple(token_sentence), tuple(hits))

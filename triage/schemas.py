@@ -1,0 +1,135 @@
+"""Pydantic models at the boundaries: what comes in and what goes out."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from triage.taxonomy import NEED_IDS, get
+
+Delivery = Literal["in_person", "online", "phone"]
+Cost = Literal["free", "low", "paid"]
+
+
+class Evidence(BaseModel):
+    start: int = Field(ge=0, description="offset of the first character in the input text")
+    end: int = Field(ge=0, description="offset one past the last character")
+    text: str
+
+
+class NeedPrediction(BaseModel):
+    need: str
+    score: float = Field(ge=0.0, le=1.0, description="calibrated probability")
+    evidence: list[Evidence] = []
+
+
+class RiskPrediction(BaseModel):
+    flag: str
+    score: float = Field(ge=0.0, le=1.0)
+    evidence: list[Evidence] = []
+
+
+class Classification(BaseModel):
+    id: str
+    needs: list[NeedPrediction] = []
+    risk_flags: list[RiskPrediction] = []
+
+
+class ReferralIn(BaseModel):
+    """One referral to classify or match; only text is required."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    id: str = Field(default="", max_length=200)
+    text: str = Field(min_length=1, max_length=20_000)
+    age: int | None = Field(default=None, ge=0, le=120)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    language: str | None = Field(default=None, min_length=2, max_length=8,
+                                 description="ISO 639-1 code of the language the person needs")
+    delivery: Delivery | None = None
+    needs: list[str] | None = Field(default=None, description="need ids that replace classification")
+
+    @field_validator("text")
+    @classmethod
+    def _text_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text is blank")
+        return value
+
+    @field_validator("needs")
+    @classmethod
+    def _known_needs(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        for need in value:
+            if get(need).kind != "need":
+                raise ValueError(f"'{need}' is a risk flag, not a need; valid needs: {', '.join(NEED_IDS)}")
+        return list(dict.fromkeys(value))
+
+    @field_validator("language")
+    @classmethod
+    def _lower_language(cls, value: str | None) -> str | None:
+        return value.lower() if value else value
+
+
+class Suggestion(BaseModel):
+    asset_id: str
+    name: str
+    score: float
+    needs: list[str]
+    distance_km: float | None
+    reasons: list[str]
+
+
+class TriageResult(Classification):
+    suggestions: list[Suggestion] = []
+
+
+class Asset(BaseModel):
+    """A community asset in the directory."""
+
+    id: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1)
+    organisation: str = ""
+    description: str = Field(min_length=1)
+    needs: list[str] = []
+    needs_inferred: bool = False
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    postcode: str = ""
+    min_age: int | None = Field(default=None, ge=0, le=120)
+    max_age: int | None = Field(default=None, ge=0, le=120)
+    cost: Cost | None = None
+    delivery: list[Delivery] = []
+    languages: list[str] = []
+    contact: str = ""
+    url: str = ""
+    schedule: str = ""
+
+    @field_validator("needs")
+    @classmethod
+    def _known_needs(cls, value: list[str]) -> list[str]:
+        for need in value:
+            if get(need).kind != "need":
+                raise ValueError(f"'{need}' is a risk flag, not a need")
+        return list(dict.fromkeys(value))
+
+    @field_validator("languages")
+    @classmethod
+    def _lower_languages(cls, value: list[str]) -> list[str]:
+        return [v.lower() for v in value]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Asset:
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValueError(f"min_age {self.min_age} is above max_age {self.max_age}")
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("latitude and longitude must be given together")
+        return self
+
+    @property
+    def document(self) -> str:
+        """The text embedded for semantic search."""
+        return f"{self.name}. {self.description}"
