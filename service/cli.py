@@ -48,8 +48,11 @@ def _emit(models: list) -> None:  # type: ignore[type-arg]
 
 @app.callback()
 def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    from triage.nlp.redact import install_log_redaction
+
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
 
 
 @app.command()
@@ -120,6 +123,19 @@ def train(output: Annotated[Optional[Path], typer.Option(help="new model folder 
     except TriageError as e:
         _fail(str(e))
     typer.echo(json.dumps(summary, indent=2))
+
+
+@app.command()
+def evaluate(split: Annotated[str, typer.Option(help="train, dev or test")] = "test",
+             model: Annotated[Optional[Path], typer.Option(help="model folder (default: shipped)")] = None) -> None:
+    """Per-label precision / recall / F1 of the model beside the keyword and zero-shot baselines."""
+    from training.evaluate import evaluate as run_evaluation
+    from training.evaluate import render
+
+    try:
+        typer.echo(render(run_evaluation(split, model)))
+    except (TriageError, ValueError) as e:
+        _fail(str(e))
 
 
 @app.command()
