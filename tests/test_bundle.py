@@ -7,10 +7,8 @@ from triage.nlp.bundle import load_model, save_model
 def test_saved_model_round_trips_and_is_never_overwritten(engine, tmp_path, parser, embedder):
     folder = save_model(engine.classifier, tmp_path / "m1", {"name": "m1"})
     loaded, manifest = load_model(folder)
-    notes = parser.parse_many(["Lonely and skint."])
-    vectors = embedder.encode(["Lonely and skint."])
-    X = engine.classifier.features.transform(notes, vectors)
-    assert (loaded.predict_proba(X) == engine.classifier.predict_proba(X)).all()
+    notes = parser.parse_many(["Lonely and skint.", "Section 21 served, two kids, no food in."])
+    assert (loaded.probabilities(notes) == engine.classifier.probabilities(notes)).all()
     with pytest.raises(TriageError, match="never change"):
         save_model(engine.classifier, folder, {})
 

@@ -61,3 +61,36 @@ def test_import_updates_the_index(run, tmp_path):
     result = run("match", stdin=json.dumps({"id": "m", "text": "Used to play the cornet in a colliery band, lonely now.",
                                             "needs": ["loneliness"]}))
     assert "brass-1" in [s["asset_id"] for s in json.loads(result.stdout)["suggestions"]]
+
+
+def test_serve_starts_and_answers(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {"TRIAGE_HOME": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    triage = os.path.join(os.path.dirname(sys.executable), "triage")
+    server = subprocess.Popen([triage, "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert json.loads(r.read())["status"] == "ok"
+                    break
+            except OSError:
+                time.sleep(1)
+        else:
+            pytest.fail("the service did not answer /healthz within 120 s")
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/triage", method="POST",
+                                         data=json.dumps({"text": NOTE}).encode(),
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as r:
+            assert len(json.loads(r.read())["suggestions"]) == 5
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

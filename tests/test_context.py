@@ -50,3 +50,10 @@ def test_no_money_is_not_a_negation(parser):
 def test_shorthand_lines_are_sentences(parser):
     doc = parser.nlp("62yo M\n- lives alone\n- ?befriending; low mood")
     assert [s.text.strip() for s in doc.sents] == ["62yo M", "- lives alone", "- ?befriending;", "low mood"]
+
+
+def test_marked_text_brackets_each_context_run(parser):
+    note = parser.parse("Denies low mood. Mum is lonely. Wants a job.")
+    assert "[negated: low mood" in note.marked
+    assert "[someone else: is lonely" in note.marked
+    assert "Wants a job." in note.marked and "[" not in note.marked.split("lonely")[-1]

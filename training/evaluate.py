@@ -36,12 +36,12 @@ def evaluate(split: str = "test", model_dir: Path | None = None, *, data_dir: Pa
     notes = load_split(split, data_dir)
     data = prepare(notes, parser, embedder)
     dev = prepare(load_split("dev", data_dir), parser, embedder) if split != "dev" else data
+    probs = classifier.probabilities(data.notes, data.embeddings)
     predictions = {
-        "model": predict_matrix(classifier, data),
+        "model": predict_matrix(classifier, data, probs=probs),
         "keyword": keyword_predictions(data.notes),
         "zero_shot": ZeroShot(embedder).tune(dev.embeddings, dev.Y).predict(data.embeddings),
     }
-    probs = classifier.predict_proba(classifier.features.transform(data.notes, data.embeddings))
     summaries = {name: summary(data.Y, P) for name, P in predictions.items()}
     summaries["model"]["ece"] = expected_calibration_error(data.Y, probs)
     return Evaluation(split, model_dir.name, len(notes),

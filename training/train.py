@@ -14,15 +14,19 @@ from pathlib import Path
 import numpy as np
 
 from training.corpus import DATA_DIR, LabelledNote, data_hash, label_matrix, load_split
+from training.model_card import write_model_card
 from training.metrics import best_f1_threshold, expected_calibration_error, per_label, recall_threshold, summary
 from triage.nlp.bundle import save_model
-from triage.nlp.classifier import NeedsClassifier, fit_classifier
-from triage.nlp.embedder import Embedder
+from triage.nlp.classifier import NeedsClassifier, fit_classifier, platt_fit
+from triage.nlp.embedder import EMBEDDER_NAME, Embedder
+from triage.nlp.encoder_head import fine_tune
 from triage.nlp.features import FeatureBuilder
 from triage.nlp.notes import NoteParser, ParsedNote
 from triage.taxonomy import LABELS, RISK_IDS
 
-C_GRID = (1.0, 4.0, 16.0)
+C_GRID = (2.0, 8.0)
+HEAD_EPOCHS = 4
+HEAD_WEIGHT = 0.5
 RISK_RECALL_TARGET = 0.98
 SEED = 0
 
@@ -43,9 +47,11 @@ class TrainResult:
     dev_summary: dict
 
 
-def prepare(notes: Sequence[LabelledNote], parser: NoteParser, embedder: Embedder) -> Prepared:
+def prepare(notes: Sequence[LabelledNote], parser: NoteParser, embedder: Embedder | None) -> Prepared:
+    """Parsed notes and labels; embeddings only when an embedder is given."""
     texts = [n.text for n in notes]
-    return Prepared(parser.parse_many(texts), embedder.encode(texts), label_matrix(notes))
+    embeddings = embedder.encode(texts) if embedder else np.zeros((len(texts), 0), dtype=np.float32)
+    return Prepared(parser.parse_many(texts), embeddings, label_matrix(notes))
 
 
 def tune_thresholds(Y: np.ndarray, probs: np.ndarray, risk_target: float,
@@ -65,9 +71,8 @@ def tune_thresholds(Y: np.ndarray, probs: np.ndarray, risk_target: float,
     return thresholds
 
 
-def fit_and_tune(train: Prepared, dev: Prepared, *, c_grid: Sequence[float] = C_GRID,
-                 risk_target: float = RISK_RECALL_TARGET) -> tuple[NeedsClassifier, float]:
-    """Fit for each C, tune thresholds on dev, keep the C with the best dev micro-F1."""
+def fit_ngram_model(train: Prepared, dev: Prepared, *, c_grid: Sequence[float] = C_GRID) -> tuple[NeedsClassifier, float]:
+    """Fit the n-gram model for each C; keep the C with the best dev micro-F1 at tuned thresholds."""
     features = FeatureBuilder().fit(train.notes)
     X_train = features.transform(train.notes, train.embeddings)
     X_dev = features.transform(dev.notes, dev.embeddings)
@@ -75,12 +80,21 @@ def fit_and_tune(train: Prepared, dev: Prepared, *, c_grid: Sequence[float] = C_
     for C in c_grid:
         classifier = fit_classifier(features, X_train, train.Y, C=C, seed=SEED)
         probs = classifier.predict_proba(X_dev)
-        classifier.thresholds = tune_thresholds(dev.Y, probs, risk_target, rule_net_matrix(classifier, dev))
-        score = summary(dev.Y, (probs >= classifier.thresholds).astype(np.int8))["micro_f1"]
+        thresholds = tune_thresholds(dev.Y, probs, RISK_RECALL_TARGET)
+        score = summary(dev.Y, (probs >= thresholds).astype(np.int8))["micro_f1"]
         if score > best[0]:
             best = (score, classifier, C)
     assert best[1] is not None
     return best[1], best[2]
+
+
+def add_head(classifier: NeedsClassifier, train: Prepared, dev: Prepared, *, epochs: int,
+             weight: float = HEAD_WEIGHT) -> None:
+    """Fine-tune the encoder head on train and blend it in; calibrate the blend on dev."""
+    classifier.head = fine_tune([n.marked for n in train.notes], train.Y, epochs=epochs, seed=SEED)
+    classifier.head_weight = weight
+    classifier.final_platt = None
+    classifier.final_platt = platt_fit(classifier.probabilities(dev.notes, dev.embeddings), dev.Y)
 
 
 def rule_net_matrix(classifier: NeedsClassifier, data: Prepared) -> np.ndarray:
@@ -91,41 +105,49 @@ def rule_net_matrix(classifier: NeedsClassifier, data: Prepared) -> np.ndarray:
     return fired
 
 
-def predict_matrix(classifier: NeedsClassifier, data: Prepared) -> np.ndarray:
+def predict_matrix(classifier: NeedsClassifier, data: Prepared, *, probs: np.ndarray | None = None) -> np.ndarray:
     """0/1 predictions with the rule net, exactly as served."""
     P = np.zeros_like(data.Y)
-    for row, positives in enumerate(classifier.predict(data.notes, data.embeddings)):
+    for row, positives in enumerate(classifier.predict(data.notes, data.embeddings, probs=probs)):
         for score in positives:
             P[row, LABELS.index(score.label)] = 1
     return P
 
 
 def train(output: Path | None, *, data_dir: Path = DATA_DIR, c_grid: Sequence[float] = C_GRID,
-          limit: int | None = None) -> TrainResult:
+          head_epochs: int = HEAD_EPOCHS, limit: int | None = None) -> TrainResult:
     """Train, tune on dev and (when output is given) save a new model folder."""
-    parser, embedder = NoteParser(), Embedder()
+    parser = NoteParser()
     train_notes, dev_notes = load_split("train", data_dir), load_split("dev", data_dir)
     if limit:
         train_notes, dev_notes = train_notes[:limit], dev_notes[:limit]
-    train_data = prepare(train_notes, parser, embedder)
-    dev_data = prepare(dev_notes, parser, embedder)
-    classifier, C = fit_and_tune(train_data, dev_data, c_grid=c_grid)
-    dev_probs = classifier.predict_proba(classifier.features.transform(dev_data.notes, dev_data.embeddings))
-    P = predict_matrix(classifier, dev_data)
+    train_data, dev_data = prepare(train_notes, parser, None), prepare(dev_notes, parser, None)
+    classifier, C = fit_ngram_model(train_data, dev_data, c_grid=c_grid)
+    if head_epochs:
+        add_head(classifier, train_data, dev_data, epochs=head_epochs)
+    dev_probs = classifier.probabilities(dev_data.notes, dev_data.embeddings)
+    classifier.thresholds = tune_thresholds(dev_data.Y, dev_probs, RISK_RECALL_TARGET,
+                                            rule_net_matrix(classifier, dev_data))
+    P = predict_matrix(classifier, dev_data, probs=dev_probs)
     dev_summary = summary(dev_data.Y, P) | {"ece": expected_calibration_error(dev_data.Y, dev_probs)}
     manifest = {
         "name": output.name if output else None,
+        "kind": ("Blend of logistic regression and a fine-tuned encoder head" if head_epochs
+                 else "Logistic regression per label"),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "code_version": _git_commit(),
         "data_hash": data_hash(data_dir),
         "labels": list(LABELS),
-        "embedder": embedder.name,
+        "embedder": EMBEDDER_NAME,
         "params": {"C": C, "c_grid": list(c_grid), "risk_recall_target": RISK_RECALL_TARGET,
+                   "head_epochs": head_epochs, "head_weight": classifier.head_weight,
                    "seed": SEED, "train_notes": len(train_notes), "dev_notes": len(dev_notes)},
         "thresholds": dict(zip(LABELS, map(float, classifier.thresholds))),
         "dev_metrics": dev_summary,
     }
     folder = save_model(classifier, output, manifest) if output else None
+    if folder:
+        write_model_card(folder, manifest)
     return TrainResult(classifier, folder, manifest, per_label(dev_data.Y, P), dev_summary)
 
 

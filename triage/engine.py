@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
-from triage.errors import TriageError
+import numpy as np
+
 from triage.matching.catalogue import AssetCatalogue, ImportReport
 from triage.matching.directory import read_assets_csv
 from triage.matching.rank import rank
@@ -15,8 +16,8 @@ from triage.nlp.bundle import load_model
 from triage.nlp.classifier import LabelScore
 from triage.nlp.embedder import Embedder
 from triage.nlp.notes import NoteParser
-from triage.schemas import (Asset, Classification, Evidence, NeedPrediction, ReferralIn,
-                            RiskPrediction, TriageResult)
+from triage.schemas import (Asset, Classification, NeedPrediction, ReferralIn, RiskPrediction,
+                            TriageResult)
 from triage.settings import DEMO_ASSETS, Settings
 from triage.store.assets import AssetRepository
 from triage.store.db import make_engine, make_sessions
@@ -52,12 +53,13 @@ class Triage:
         return str(self.manifest.get("name") or self.model_dir.name)
 
     def classify(self, referrals: Sequence[ReferralIn]) -> list[Classification]:
-        return [c for c, _ in self._classify_with_vectors(referrals)]
+        return self._classify(referrals, None)
 
     def match(self, referrals: Sequence[ReferralIn], *, top: int = 5) -> list[TriageResult]:
         """Needs (classified, or as given), risk flags and ranked suggestions for each referral."""
+        vectors = self.embedder.encode([r.text for r in referrals])
         out = []
-        for referral, (classification, vector) in zip(referrals, self._classify_with_vectors(referrals)):
+        for referral, classification, vector in zip(referrals, self._classify(referrals, vectors), vectors):
             if referral.needs is not None:
                 classification.needs = [NeedPrediction(need=n, score=1.0) for n in referral.needs]
             scores = {n.need: n.score for n in classification.needs}
@@ -85,14 +87,15 @@ class Triage:
             result[i] = assets[i].model_copy(update={"needs": needs, "needs_inferred": bool(needs)})
         return result
 
-    def _classify_with_vectors(self, referrals: Sequence[ReferralIn]):  # type: ignore[no-untyped-def]
+    def _classify(self, referrals: Sequence[ReferralIn], vectors: np.ndarray | None) -> list[Classification]:
         if not referrals:
             return []
         texts = [r.text for r in referrals]
         notes = self.parser.parse_many(texts)
-        vectors = self.embedder.encode(texts)
+        if vectors is None and self.classifier.features.uses_embeddings:
+            vectors = self.embedder.encode(texts)
         predictions = self.classifier.predict(notes, vectors)
-        return [(_to_classification(r.id, p), v) for r, p, v in zip(referrals, predictions, vectors)]
+        return [_to_classification(r.id, p) for r, p in zip(referrals, predictions)]
 
 
 def _to_classification(referral_id: str, scores: list[LabelScore]) -> Classification:
@@ -101,6 +104,3 @@ def _to_classification(referral_id: str, scores: list[LabelScore]) -> Classifica
     risks = [RiskPrediction(flag=s.label, score=round(s.score, 4), evidence=list(s.evidence))
              for s in scores if s.label in RISK_IDS]
     return Classification(id=referral_id, needs=needs, risk_flags=risks)
-
-
-__all__ = ["Triage", "TriageError", "Evidence"]

@@ -10,6 +10,8 @@ import joblib
 
 from triage.errors import ModelNotFoundError, TriageError
 from triage.nlp.classifier import NeedsClassifier
+from triage.nlp.encoder_head import CONFIG as HEAD_CONFIG
+from triage.nlp.encoder_head import EncoderHead
 
 WEIGHTS = "classifier.joblib"
 MANIFEST = "manifest.json"
@@ -22,6 +24,8 @@ def save_model(classifier: NeedsClassifier, folder: Path, manifest: dict[str, An
                           "choose a new name")
     folder.mkdir(parents=True, exist_ok=True)
     joblib.dump(classifier, folder / WEIGHTS, compress=3)
+    if classifier.head is not None:
+        classifier.head.save(folder)
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
                                    encoding="utf-8")
     return folder
@@ -36,4 +40,6 @@ def load_model(folder: Path) -> tuple[NeedsClassifier, dict[str, Any]]:
     classifier = joblib.load(weights)
     if not isinstance(classifier, NeedsClassifier):
         raise TriageError(f"'{weights}' does not hold a NeedsClassifier")
+    if (folder / HEAD_CONFIG).is_file():
+        classifier.head = EncoderHead.load(folder)
     return classifier, manifest

@@ -1,7 +1,9 @@
-"""The needs and risk classifier: one-vs-rest logistic regression, Platt-calibrated, with evidence.
+"""The needs and risk classifier, with evidence.
 
-Probabilities are calibrated on out-of-fold scores of the training split; per-label thresholds are
-tuned on dev by the trainer. Risk flags also fire on an affirmed rule-net phrase ('suicidal',
+Two parts: a one-vs-rest logistic regression over context-marked n-grams and lexicon hits
+(Platt-calibrated on out-of-fold scores of the training split), and optionally a fine-tuned encoder
+with a multi-label head. Their probabilities are averaged and calibrated again on dev, where the
+trainer also tunes per-label thresholds. Risk flags also fire on an affirmed rule-net phrase ('suicidal',
 'coercive control'), so a phrase the model underweights still reaches a human (recall first).
 """
 
@@ -15,6 +17,7 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
+from triage.nlp.encoder_head import EncoderHead
 from triage.nlp.features import FeatureBuilder
 from triage.nlp.notes import ParsedNote
 from triage.schemas import Evidence
@@ -38,17 +41,35 @@ class NeedsClassifier:
     platt: np.ndarray  # (labels, 2): p = sigmoid(a * z + b)
     thresholds: np.ndarray  # (labels,)
     labels: tuple[str, ...] = LABELS
+    head: EncoderHead | None = None  # saved beside the pickle, not in it
+    head_weight: float = 0.0
+    final_platt: np.ndarray | None = None  # (labels, 2) on the logit of the blend
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "head"} | {"head": None}
 
     def decision(self, X: sparse.csr_matrix) -> np.ndarray:
         return np.asarray(X @ self.coef.T) + self.intercept
 
     def predict_proba(self, X: sparse.csr_matrix) -> np.ndarray:
-        z = self.decision(X)
-        return 1.0 / (1.0 + np.exp(-(self.platt[:, 0] * z + self.platt[:, 1])))
+        """The calibrated probabilities of the n-gram model alone."""
+        return _sigmoid(self.platt[:, 0] * self.decision(X) + self.platt[:, 1])
 
-    def predict(self, notes: Sequence[ParsedNote], embeddings: np.ndarray) -> list[list[LabelScore]]:
-        """Positive labels per note, highest score first, each with its evidence."""
+    def probabilities(self, notes: Sequence[ParsedNote], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """The served, calibrated probabilities: the blend of both parts when a head is present."""
         probs = self.predict_proba(self.features.transform(notes, embeddings))
+        if self.head is None or self.head_weight == 0.0:
+            return probs
+        blend = self.head_weight * self.head.predict_proba([n.marked for n in notes]) + \
+            (1 - self.head_weight) * probs
+        if self.final_platt is None:
+            return blend
+        return _sigmoid(self.final_platt[:, 0] * _logit(blend) + self.final_platt[:, 1])
+
+    def predict(self, notes: Sequence[ParsedNote], embeddings: np.ndarray | None = None,
+                *, probs: np.ndarray | None = None) -> list[list[LabelScore]]:
+        """Positive labels per note, highest score first, each with its evidence."""
+        probs = self.probabilities(notes, embeddings) if probs is None else probs
         return [self._positives(note, row) for note, row in zip(notes, probs)]
 
     def rule_net(self, note: ParsedNote) -> dict[str, list[Evidence]]:
@@ -86,6 +107,24 @@ class NeedsClassifier:
             picks = [s for s in order[:2] if contributions[s, col] > 0] or [int(order[0])]
             out[i] = [_sentence_span(note, s) for s in sorted(picks)]
         return out
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def platt_fit(probs: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Per-label Platt scaling on the logit of probabilities (a, b for each label)."""
+    out = np.zeros((Y.shape[1], 2))
+    for j in range(Y.shape[1]):
+        model = LogisticRegression(C=1e4).fit(_logit(probs[:, j]).reshape(-1, 1), Y[:, j])
+        out[j] = model.coef_[0, 0], model.intercept_[0]
+    return out
 
 
 def _sentence_span(note: ParsedNote, index: int) -> Evidence:

@@ -35,7 +35,7 @@ class FeatureBuilder:
 
     ngram_weight: float = 1.0
     lexicon_weight: float = 0.5
-    embedding_weight: float = 1.0
+    embedding_weight: float = 0.0  # 0 leaves the note embedding out (it added nothing on dev)
     vectorizer: TfidfVectorizer = field(default_factory=lambda: TfidfVectorizer(
         analyzer=_split, sublinear_tf=True, min_df=2, max_features=60_000))
 
@@ -43,13 +43,19 @@ class FeatureBuilder:
         self.vectorizer.fit([_with_bigrams(n.tokens) for n in notes])
         return self
 
-    def transform(self, notes: Sequence[ParsedNote], embeddings: np.ndarray) -> sparse.csr_matrix:
+    @property
+    def uses_embeddings(self) -> bool:
+        return self.embedding_weight > 0
+
+    def transform(self, notes: Sequence[ParsedNote], embeddings: np.ndarray | None = None) -> sparse.csr_matrix:
         ngrams = self.vectorizer.transform([_with_bigrams(n.tokens) for n in notes])
-        return sparse.hstack([
-            ngrams * self.ngram_weight,
-            sparse.csr_matrix(lexicon_counts(notes) * self.lexicon_weight),
-            sparse.csr_matrix(embeddings * self.embedding_weight),
-        ]).tocsr()
+        parts = [ngrams * self.ngram_weight,
+                 sparse.csr_matrix(lexicon_counts(notes) * self.lexicon_weight)]
+        if self.uses_embeddings:
+            if embeddings is None:
+                raise ValueError("this feature set needs the note embeddings")
+            parts.append(sparse.csr_matrix(embeddings * self.embedding_weight))
+        return sparse.hstack(parts).tocsr()
 
     def sentence_lexical(self, note: ParsedNote) -> sparse.csr_matrix:
         """The lexical part of the features, one row per sentence (for evidence)."""

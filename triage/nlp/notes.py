@@ -39,6 +39,7 @@ class ParsedNote:
     tokens: tuple[str, ...]  # lower-case, context-marked
     token_sentence: tuple[int, ...]
     hits: tuple[LexiconHit, ...]
+    marked: str  # the text with context runs bracketed: 'denies [negated: thoughts of self-harm]'
 
     def sentence_tokens(self) -> list[str]:
         """One space-joined marked token string per sentence."""
@@ -91,4 +92,26 @@ class NoteParser:
             hits.append(LexiconHit(label, context, span.start_char, span.end_char,
                                    sent_of[start], kind == "R"))
         offsets = tuple((s.start_char, s.end_char) for s in sents)
-        return ParsedNote(doc.text, offsets, tuple(tokens), tuple(token_sentence), tuple(hits))
+        return ParsedNote(doc.text, offsets, tuple(tokens), tuple(token_sentence), tuple(hits),
+                          marked_text(doc))
+
+
+MARK_WORDS = {"NEGATED_EXISTENCE": "negated", "HISTORICAL": "past", "HYPOTHETICAL": "hypothetical",
+              "OTHER_EXPERIENCER": "someone else"}
+
+
+def marked_text(doc: Doc) -> str:
+    """The note with each run of context-marked tokens wrapped as '[negated: ...]' for the encoder."""
+    out, current = [], None
+    for token in doc:
+        category = token._.context if not (token.is_space or token.is_punct) else current
+        if category != current:
+            if current is not None:
+                out.append("] ")
+            if category is not None:
+                out.append(f"[{MARK_WORDS[category]}: ")
+            current = category
+        out.append(token.text_with_ws)
+    if current is not None:
+        out.append("]")
+    return "".join(out)

@@ -1,0 +1,90 @@
+"""Training on a small slice of the corpus (never the full model), the test split untouched,
+and a tracked MLflow run with a registered model and no referral text."""
+
+import json
+
+import pytest
+
+from training import corpus
+from training.corpus import load_split, split_of
+from training.train import train
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory, monkeypatch_module, engine):
+    read = []
+    original = corpus.load_split
+
+    def spy(name, *args, **kwargs):
+        read.append(name)
+        return original(name, *args, **kwargs)
+
+    monkeypatch_module.setattr("training.train.load_split", spy)
+    folder = tmp_path_factory.mktemp("models") / "small"
+    result = train(folder, limit=150, c_grid=(4.0,), head_epochs=1)
+    return result, read
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
+
+
+def test_training_never_reads_the_test_split(small_run):
+    _, read = small_run
+    assert "test" not in read and {"train", "dev"} <= set(read)
+
+
+def test_saved_model_has_manifest_card_and_thresholds(small_run):
+    result, _ = small_run
+    manifest = json.loads((result.folder / "manifest.json").read_text())
+    assert set(manifest["thresholds"]) == set(manifest["labels"])
+    assert manifest["data_hash"]["train"] and manifest["params"]["train_notes"] == 150
+    assert "Model card" in (result.folder / "MODEL_CARD.md").read_text()
+    assert 0.0 <= result.dev_summary["micro_f1"] <= 1.0
+
+
+def test_splits_are_fixed_and_disjoint():
+    ids = {name: {n.id for n in load_split(name)} for name in ("train", "dev", "test")}
+    assert not (ids["train"] & ids["dev"] or ids["train"] & ids["test"] or ids["dev"] & ids["test"])
+    assert len(ids["test"]) >= 500
+    for name, members in ids.items():
+        assert all(split_of(i) == name for i in list(members)[:200])
+
+
+def test_tracked_run_registers_a_model_without_referral_text(small_run, tmp_path):
+    import mlflow
+
+    from training.tracking import MODEL_NAME, log_training_run
+    from triage.settings import Settings
+
+    result, _ = small_run
+    settings = Settings(home=tmp_path)
+    out = log_training_run(settings, result.manifest, {"dev_micro_f1": result.dev_summary["micro_f1"]},
+                           {"dev_per_label": result.dev_table}, result.folder)
+    client = mlflow.MlflowClient(settings.mlflow_uri)
+    assert client.get_model_version(MODEL_NAME, out["registered_version"]).run_id == out["run_id"]
+    run = client.get_run(out["run_id"])
+    assert run.data.metrics["dev_micro_f1"] == pytest.approx(result.dev_summary["micro_f1"])
+    texts = [n.text for n in load_split("dev")[:150]]
+    logged = json.dumps(run.data.params) + (tmp_path / "mlartifacts").as_posix()
+    for path in (tmp_path / "mlartifacts").rglob("*.json"):
+        logged += path.read_text()
+    assert not any(t[:60] in logged for t in texts)
+
+
+def test_corpus_meets_its_quotas():
+    from collections import Counter
+
+    from triage.taxonomy import NEED_IDS, RISK_IDS
+
+    notes = [n for name in ("train", "dev", "test") for n in load_split(name)]
+    assert len(notes) >= 3000
+    positives = Counter(label for n in notes for label in n.labels)
+    ruled_out = Counter(need for n in notes for need in n.ruled_out if need not in n.needs)
+    assert all(positives[n] >= 200 and ruled_out[n] >= 50 for n in NEED_IDS)
+    assert all(positives[r] >= 150 for r in RISK_IDS)
+    assert sum(bool(n.hard) for n in notes) >= len(notes) / 3
+    assert all(1 <= len(n.text.split()) <= 200 and len(n.needs) <= 5 for n in notes)

@@ -1,0 +1,45 @@
+"""Speed of classification on this machine (a script, not a test).
+
+    python -m training.benchmark [--notes N]
+
+Prints notes/s for batch classification over the dev split and p50 / p95 ms for one note at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from training.corpus import load_split
+from triage.engine import Triage
+from triage.schemas import ReferralIn
+from triage.settings import Settings
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--notes", type=int, default=400)
+    args.add_argument("--single", type=int, default=200)
+    opts = args.parse_args()
+    engine = Triage(Settings(seed_demo=False))
+    notes = [ReferralIn(id=n.id, text=n.text) for n in load_split("dev")]
+    batch = (notes * (opts.notes // len(notes) + 1))[:opts.notes]
+    engine.classify(batch[:32])  # warm up
+    start = time.perf_counter()
+    engine.classify(batch)
+    elapsed = time.perf_counter() - start
+    words = sum(len(n.text.split()) for n in batch) / len(batch)
+    print(f"batch: {len(batch)} notes (mean {words:.0f} words) in {elapsed:.2f} s = "
+          f"{len(batch) / elapsed:.1f} notes/s")
+    timings = []
+    for note in batch[:opts.single]:
+        t0 = time.perf_counter()
+        engine.classify([note])
+        timings.append((time.perf_counter() - t0) * 1000)
+    q = statistics.quantiles(timings, n=100)
+    print(f"one note at a time: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms over {len(timings)} notes")
+
+
+if __name__ == "__main__":
+    main()

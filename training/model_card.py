@@ -1,0 +1,52 @@
+"""A model card for each saved model folder, written from its manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CARD = """# Model card: {name}
+
+**What it does.** Multi-label classification of social prescribing referral notes into the 13 needs of
+the triage taxonomy, plus the two risk flags (self_harm, harm_from_others), with calibrated
+probabilities and evidence sentences. Risk flags are tuned for recall and backed by a rule net of
+strong phrases: a flag sends the referral to urgent human review; it never replaces one.
+
+**Intended users.** Link workers and referrers in UK social prescribing, as a first draft to check.
+Not a clinical risk assessment, not for automated decisions about a person.
+
+**Model.** {kind}. Features: context-marked word n-grams (ConText rules mark negated, historical,
+hypothetical and other people's mentions), lexicon hits by context, and the {embedder} embedding
+of the note. Platt calibration on out-of-fold scores of the training split; per-label thresholds tuned
+on dev (needs: best F1; risk flags: recall {risk_target} on dev, counting the rule net).
+
+**Data.** The hand-written, invented corpus in `training/data/` ({train_notes} train and {dev_notes} dev
+notes; the test split is never used in training or tuning). Data hashes: {hashes}.
+Every person in it is invented; no real referral text was used.
+
+**Dev figures** (from training; test figures come from `triage evaluate --split test`):
+{metrics}
+
+**Thresholds.** {thresholds}
+
+**Limitations.** Trained on invented notes written to resemble real ones: expect a drop on real
+referrals until it is retrained on link workers' corrected decisions. English only (notes written by
+non-native speakers are in the corpus). Long notes are embedded up to 256 word pieces; the n-gram
+model and rule net read the whole note.
+
+**Provenance.** Code version {code_version}; created {created}; params {params}.
+"""
+
+
+def write_model_card(folder: Path, manifest: dict) -> Path:
+    metrics = "\n".join(f"- {k}: {v:.3f}" for k, v in manifest["dev_metrics"].items())
+    thresholds = ", ".join(f"{k} {v:.3f}" for k, v in manifest["thresholds"].items())
+    text = CARD.format(
+        name=manifest.get("name") or folder.name, kind=manifest.get("kind", "Logistic regression per label"),
+        embedder=manifest["embedder"], risk_target=manifest["params"]["risk_recall_target"],
+        train_notes=manifest["params"]["train_notes"], dev_notes=manifest["params"]["dev_notes"],
+        hashes=", ".join(f"{k} `{v}`" for k, v in manifest["data_hash"].items()), metrics=metrics,
+        thresholds=thresholds, code_version=manifest["code_version"], created=manifest["created"],
+        params=manifest["params"])
+    path = folder / "MODEL_CARD.md"
+    path.write_text(text, encoding="utf-8")
+    return path
