@@ -50,3 +50,11 @@ def test_denied_self_harm_is_not_flagged(engine):
     _, risks = classify(engine, "Feeling a bit flat since retiring. Denies any thoughts of self-harm "
                                 "or suicide. Would like a walking group.")
     assert "self_harm" not in risks
+
+
+def test_evidence_is_the_clause_that_says_it(engine):
+    text = "Lives alone since his wife died in March, has not left the flat for weeks and is behind on council tax."
+    needs, _ = classify(engine, text)
+    debt = [e.text for e in needs["debt"].evidence]
+    assert any("council tax" in e for e in debt) and not any("died" in e for e in debt)
+    assert any("wife died" in e.text for e in needs["bereavement"].evidence)

@@ -86,7 +86,7 @@ class NeedsClassifier:
                   if probs[i] >= self.thresholds[i] or label in fired]
         if not chosen:
             return []
-        evidence = self._sentence_evidence(note, chosen)
+        evidence = self._clause_evidence(note, chosen)
         out = []
         for i in chosen:
             label = self.labels[i]
@@ -94,18 +94,20 @@ class NeedsClassifier:
             out.append(LabelScore(label, float(probs[i]), tuple(spans[:3])))
         return sorted(out, key=lambda s: -s.score)
 
-    def _sentence_evidence(self, note: ParsedNote, chosen: list[int]) -> dict[int, list[Evidence]]:
-        """The sentences that pushed each chosen label up most (lexical contribution)."""
-        if not note.sentences:
+    def _clause_evidence(self, note: ParsedNote, chosen: list[int]) -> dict[int, list[Evidence]]:
+        """The clauses that pushed each chosen label up most (lexical contribution)."""
+        if not note.clauses:
             return {i: [] for i in chosen}
-        lexical = self.features.sentence_lexical(note)
+        lexical = self.features.clause_lexical(note)
         width = self.features.lexical_width
-        contributions = np.asarray(lexical @ self.coef[chosen, :width].T)  # (sentences, chosen)
+        contributions = np.asarray(lexical @ self.coef[chosen, :width].T)  # (clauses, chosen)
         out = {}
         for col, i in enumerate(chosen):
             order = np.argsort(-contributions[:, col])
-            picks = [s for s in order[:2] if contributions[s, col] > 0] or [int(order[0])]
-            out[i] = [_sentence_span(note, s) for s in sorted(picks)]
+            best = contributions[order[0], col]
+            picks = [c for c in order[:2] if contributions[c, col] > 0 and contributions[c, col] >= best / 2] \
+                or [int(order[0])]
+            out[i] = [_clause_span(note, c) for c in sorted(picks)]
         return out
 
 
@@ -127,12 +129,9 @@ def platt_fit(probs: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return out
 
 
-def _sentence_span(note: ParsedNote, index: int) -> Evidence:
-    start, end = note.sentences[index]
-    text = note.text[start:end]
-    lead = len(text) - len(text.lstrip(" \t\n-*•"))
-    text = text.strip(" \t\n-*•")
-    return Evidence(start=start + lead, end=start + lead + len(text), text=text)
+def _clause_span(note: ParsedNote, index: int) -> Evidence:
+    start, end = note.clauses[index]
+    return Evidence(start=start, end=end, text=note.text[start:end])
 
 
 def _inside(span: Evidence, others: list[Evidence]) -> bool:

@@ -17,14 +17,14 @@ def _split(text: str) -> list[str]:
     return text.split()
 
 
-def lexicon_counts(notes: Sequence[ParsedNote], *, sentence: int | None = None) -> np.ndarray:
-    """log(1 + hits) per (label, context); restricted to one sentence when given."""
+def lexicon_counts(notes: Sequence[ParsedNote], *, clause: int | None = None) -> np.ndarray:
+    """log(1 + hits) per (label, context); restricted to one clause when given."""
     index = {(label, ctx): i * len(CONTEXTS) + j
              for i, label in enumerate(LABELS) for j, ctx in enumerate(CONTEXTS)}
     out = np.zeros((len(notes), len(index)), dtype=np.float32)
     for row, note in enumerate(notes):
         for hit in note.hits:
-            if sentence is None or hit.sentence == sentence:
+            if clause is None or hit.clause == clause:
                 out[row, index[(hit.label, hit.context)]] += 1.0
     return np.log1p(out)
 
@@ -57,13 +57,13 @@ class FeatureBuilder:
             parts.append(sparse.csr_matrix(embeddings * self.embedding_weight))
         return sparse.hstack(parts).tocsr()
 
-    def sentence_lexical(self, note: ParsedNote) -> sparse.csr_matrix:
-        """The lexical part of the features, one row per sentence (for evidence)."""
-        per_sentence: list[list[str]] = [[] for _ in note.sentences]
-        for token, sent in zip(note.tokens, note.token_sentence):
-            per_sentence[sent].append(token)
-        ngrams = self.vectorizer.transform([_with_bigrams(t) for t in per_sentence])
-        lex = np.vstack([lexicon_counts([note], sentence=i) for i in range(len(note.sentences))])
+    def clause_lexical(self, note: ParsedNote) -> sparse.csr_matrix:
+        """The lexical part of the features, one row per clause (for evidence)."""
+        per_clause: list[list[str]] = [[] for _ in note.clauses]
+        for token, clause in zip(note.tokens, note.token_clause):
+            per_clause[clause].append(token)
+        ngrams = self.vectorizer.transform([_with_bigrams(t) for t in per_clause])
+        lex = np.vstack([lexicon_counts([note], clause=i) for i in range(len(note.clauses))])
         return sparse.hstack([ngrams * self.ngram_weight,
                               sparse.csr_matrix(lex * self.lexicon_weight)]).tocsr()
 

@@ -1,7 +1,8 @@
 """Parse notes once into what the classifier and the explainer need.
 
-A ParsedNote holds its sentences (character offsets), its tokens marked with their ConText category
-('neg_', 'his_', 'hyp_', 'oth_' prefixes) and its lexicon hits with their context.
+A ParsedNote holds its sentences and clauses (character offsets; clauses split sentences at commas,
+semicolons, colons and 'and' / 'but', and are the units of evidence), its tokens marked with their
+ConText category ('neg_', 'his_', 'hyp_', 'oth_' prefixes) and its lexicon hits with their context.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class LexiconHit:
     context: str  # one of CONTEXTS; "" means affirmed
     start: int  # character offsets
     end: int
-    sentence: int
+    clause: int
     strong: bool  # a rule-net risk phrase
 
 
@@ -36,17 +37,11 @@ class LexiconHit:
 class ParsedNote:
     text: str
     sentences: tuple[tuple[int, int], ...]
+    clauses: tuple[tuple[int, int], ...]
     tokens: tuple[str, ...]  # lower-case, context-marked
-    token_sentence: tuple[int, ...]
+    token_clause: tuple[int, ...]
     hits: tuple[LexiconHit, ...]
     marked: str  # the text with context runs bracketed: 'denies [negated: thoughts of self-harm]'
-
-    def sentence_tokens(self) -> list[str]:
-        """One space-joined marked token string per sentence."""
-        out: list[list[str]] = [[] for _ in self.sentences]
-        for token, sent in zip(self.tokens, self.token_sentence):
-            out[sent].append(token)
-        return [" ".join(t) for t in out]
 
 
 def load_lexicon(path: Path = LEXICON_PATH) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -73,27 +68,47 @@ class NoteParser:
         return [self._to_note(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
 
     def _to_note(self, doc: Doc) -> ParsedNote:
-        sents = [s for s in doc.sents]
-        sent_of = {}
-        for i, sent in enumerate(sents):
-            for token in sent:
-                sent_of[token.i] = i
-        tokens, token_sentence = [], []
+        clause_of, clauses = clause_index(doc)
+        tokens, token_clause = [], []
         for token in doc:
             if token.is_space or token.is_punct:
                 continue
             tokens.append(PREFIX.get(token._.context, "") + token.lower_)
-            token_sentence.append(sent_of[token.i])
+            token_clause.append(clause_of[token.i])
         hits = []
         for match_id, start, end in self.matcher(doc):
             kind, label = doc.vocab.strings[match_id].split("|", 1)
             span = doc[start:end]
             context = PREFIX.get(doc[start]._.context or doc[end - 1]._.context, "")
             hits.append(LexiconHit(label, context, span.start_char, span.end_char,
-                                   sent_of[start], kind == "R"))
-        offsets = tuple((s.start_char, s.end_char) for s in sents)
-        return ParsedNote(doc.text, offsets, tuple(tokens), tuple(token_sentence), tuple(hits),
+                                   clause_of[start], kind == "R"))
+        sentences = tuple((s.start_char, s.end_char) for s in doc.sents)
+        return ParsedNote(doc.text, sentences, clauses, tuple(tokens), tuple(token_clause), tuple(hits),
                           marked_text(doc))
+
+
+_CLAUSE_AFTER = {",", ";", ":", "(", ")"}
+_CLAUSE_WORDS = {"and", "but", "so", "because", "since", "although", "though", "while", "whereas"}
+
+
+def clause_index(doc: Doc) -> tuple[dict[int, int], tuple[tuple[int, int], ...]]:
+    """The clause of each token, and each clause's character span (trimmed of spaces and punctuation)."""
+    clause_of: dict[int, int] = {}
+    members: list[list[int]] = []
+    for token in doc:
+        new = (token.i == 0 or token.is_sent_start or doc[token.i - 1].text in _CLAUSE_AFTER
+               or (token.lower_ in _CLAUSE_WORDS and token.i > 0))
+        if new or not members:
+            members.append([])
+        members[-1].append(token.i)
+        clause_of[token.i] = len(members) - 1
+    spans = []
+    for ids in members:
+        words = [i for i in ids if not (doc[i].is_space or doc[i].is_punct)] or ids
+        if len(words) > 1 and doc[words[0]].lower_ in _CLAUSE_WORDS:
+            words = words[1:]
+        spans.append((doc[words[0]].idx, doc[words[-1]].idx + len(doc[words[-1]].text)))
+    return clause_of, tuple(spans)
 
 
 MARK_WORDS = {"NEGATED_EXISTENCE": "negated", "HISTORICAL": "past", "HYPOTHETICAL": "hypothetical",
