@@ -12,6 +12,14 @@ Delivery = Literal["in_person", "online", "phone"]
 Cost = Literal["free", "low", "paid"]
 
 
+def need_ids(values: list[str]) -> list[str]:
+    """Known need ids, de-duplicated in order; a risk flag or unknown id names the valid ones."""
+    for need in values:
+        if get(need).kind != "need":
+            raise ValueError(f"'{need}' is a risk flag, not a need; valid needs: {', '.join(NEED_IDS)}")
+    return list(dict.fromkeys(values))
+
+
 class Evidence(BaseModel):
     start: int = Field(ge=0, description="offset of the first character in the input text")
     end: int = Field(ge=0, description="offset one past the last character")
@@ -61,12 +69,7 @@ class ReferralIn(BaseModel):
     @field_validator("needs")
     @classmethod
     def _known_needs(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return None
-        for need in value:
-            if get(need).kind != "need":
-                raise ValueError(f"'{need}' is a risk flag, not a need; valid needs: {', '.join(NEED_IDS)}")
-        return list(dict.fromkeys(value))
+        return None if value is None else need_ids(value)
 
     @field_validator("language")
     @classmethod
@@ -111,10 +114,7 @@ class Asset(BaseModel):
     @field_validator("needs")
     @classmethod
     def _known_needs(cls, value: list[str]) -> list[str]:
-        for need in value:
-            if get(need).kind != "need":
-                raise ValueError(f"'{need}' is a risk flag, not a need")
-        return list(dict.fromkeys(value))
+        return need_ids(value)
 
     @field_validator("languages")
     @classmethod
