@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
@@ -33,10 +33,9 @@ def _lines(path: str) -> tuple[list[str], str]:
         return Path(path).read_text(encoding="utf-8").splitlines(), path
     except (OSError, UnicodeDecodeError) as e:
         _fail(f"cannot read '{path}': {e}")
-        raise AssertionError from e
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 

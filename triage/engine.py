@@ -56,7 +56,10 @@ class Triage:
         return self._classify(referrals, None)
 
     def match(self, referrals: Sequence[ReferralIn], *, top: int = 5) -> list[TriageResult]:
-        """Needs (classified, or as given), risk flags and ranked suggestions for each referral."""
+        """Needs (classified, or as a link worker gave them), risk flags and ranked suggestions.
+
+        Risk flags are always read from the text, even when the needs are given.
+        """
         vectors = self.embedder.encode([r.text for r in referrals])
         out = []
         for referral, classification, vector in zip(referrals, self._classify(referrals, vectors), vectors):
