@@ -46,6 +46,16 @@ def test_saved_model_has_manifest_card_and_thresholds(small_run):
     assert 0.0 <= result.dev_summary["micro_f1"] <= 1.0
 
 
+def test_no_identifiers_reach_the_saved_vocabulary(small_run):
+    import re
+
+    vectorizer = small_run[0].classifier.features.vectorizer
+    assert getattr(vectorizer, "stop_words_", None) is None
+    vocabulary = " ".join(vectorizer.vocabulary_)
+    assert not re.search(r"07700|01632|@|\bcx\d", vocabulary)
+    assert "name" in vectorizer.vocabulary_  # the [NAME] placeholder: names were redacted first
+
+
 def test_splits_are_fixed_and_disjoint():
     ids = {name: {n.id for n in load_split(name)} for name in ("train", "dev", "test")}
     assert not (ids["train"] & ids["dev"] or ids["train"] & ids["test"] or ids["dev"] & ids["test"])
@@ -63,11 +73,14 @@ def test_tracked_run_registers_a_model_without_referral_text(small_run, tmp_path
     result, _ = small_run
     settings = Settings(home=tmp_path)
     out = log_training_run(settings, result.manifest, {"dev_micro_f1": result.dev_summary["micro_f1"]},
-                           {"dev_per_label": result.dev_table}, result.folder)
+                           {"dev_per_label": result.dev_table, "dev_confusions": {"pairs": result.dev_confusions}},
+                           result.folder)
     client = mlflow.MlflowClient(settings.mlflow_uri)
     assert client.get_model_version(MODEL_NAME, out["registered_version"]).run_id == out["run_id"]
     run = client.get_run(out["run_id"])
     assert run.data.metrics["dev_micro_f1"] == pytest.approx(result.dev_summary["micro_f1"])
+    artifacts = {a.path for a in client.list_artifacts(out["run_id"])}
+    assert {"dev_per_label.json", "dev_confusions.json"} <= artifacts
     texts = [n.text for n in load_split("dev")[:150]]
     logged = json.dumps(run.data.params) + (tmp_path / "mlartifacts").as_posix()
     for path in (tmp_path / "mlartifacts").rglob("*.json"):

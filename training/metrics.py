@@ -75,3 +75,18 @@ def recall_threshold(y: np.ndarray, p: np.ndarray, target: float) -> float:
 
 def _div(a: float, b: float) -> float:
     return float(a) / b if b else 0.0
+
+
+def confusion_summary(Y: np.ndarray, P: np.ndarray, labels: Sequence[str] = LABELS,
+                      top: int = 15) -> list[dict]:
+    """The most frequent confusions: a gold label missed in a note where another label was wrongly
+    predicted (counted per note and pair)."""
+    counts: dict[tuple[str, str], int] = {}
+    for y, p in zip(Y, P):
+        missed = [labels[j] for j in np.where((y == 1) & (p == 0))[0]]
+        extra = [labels[j] for j in np.where((y == 0) & (p == 1))[0]]
+        for m in missed:
+            for e in extra:
+                counts[(m, e)] = counts.get((m, e), 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
+    return [{"missed": m, "predicted_instead": e, "notes": n} for (m, e), n in ranked]

@@ -22,7 +22,8 @@ def run_training(output: Path | None = None, *, track: bool = True, set_default:
     if track:
         from training.tracking import log_training_run
 
-        tables = {"dev_per_label": result.dev_table, "thresholds": result.manifest["thresholds"]}
+        tables = {"dev_per_label": result.dev_table, "thresholds": result.manifest["thresholds"],
+                  "dev_confusions": {"pairs": result.dev_confusions}}
         metrics = {f"dev_{k}": v for k, v in result.dev_summary.items()}
         metrics |= {f"dev_{label}_{m}": row[m] for label, row in result.dev_table.items()
                     for m in ("precision", "recall", "f1")}

