@@ -8,16 +8,19 @@ CARD = """# Model card: {name}
 
 **What it does.** Multi-label classification of social prescribing referral notes into the 13 needs of
 the triage taxonomy, plus the two risk flags (self_harm, harm_from_others), with calibrated
-probabilities and evidence sentences. Risk flags are tuned for recall and backed by a rule net of
+probabilities and evidence (the clauses that drove each label). Risk flags are tuned for recall and backed by a rule net of
 strong phrases: a flag sends the referral to urgent human review; it never replaces one.
 
 **Intended users.** Link workers and referrers in UK social prescribing, as a first draft to check.
 Not a clinical risk assessment, not for automated decisions about a person.
 
-**Model.** {kind}. Features: context-marked word n-grams (ConText rules mark negated, historical,
-hypothetical and other people's mentions), lexicon hits by context, and the {embedder} embedding
-of the note. Platt calibration on out-of-fold scores of the training split; per-label thresholds tuned
-on dev (needs: best F1; risk flags: recall {risk_target} on dev, counting the rule net).
+**Model.** {kind}. The n-gram part: a logistic regression per label over context-marked word
+n-grams (ConText rules mark negated, historical, hypothetical and other people's mentions) and
+lexicon hits by context, Platt-calibrated on out-of-fold scores of the training split. The encoder
+part (when present): {embedder} fine-tuned with a multi-label head on the note with its context runs
+bracketed ('denies [negated: low mood]'). The two are averaged and calibrated again on dev, where
+per-label thresholds are tuned (needs: best F1; risk flags: recall {risk_target} on dev, counting the
+rule net). Training text is PII-redacted before fitting.
 
 **Data.** The hand-written, invented corpus in `training/data/` ({train_notes} train and {dev_notes} dev
 notes; the test split is never used in training or tuning). Data hashes: {hashes}.
