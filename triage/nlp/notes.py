@@ -1,6 +1,6 @@
 """Parse notes once into what the classifier and the explainer need.
 
-A ParsedNote holds its sentences and clauses (character offsets; clauses split sentences at commas,
+A ParsedNote holds its clauses (character offsets; clauses split sentences at commas,
 semicolons, colons and 'and' / 'but', and are the units of evidence), its tokens marked with their
 ConText category ('neg_', 'his_', 'hyp_', 'oth_' prefixes) and its lexicon hits with their context.
 """
@@ -36,7 +36,6 @@ class LexiconHit:
 @dataclass(frozen=True)
 class ParsedNote:
     text: str
-    sentences: tuple[tuple[int, int], ...]
     clauses: tuple[tuple[int, int], ...]
     tokens: tuple[str, ...]  # lower-case, context-marked
     token_clause: tuple[int, ...]
@@ -82,8 +81,7 @@ class NoteParser:
             context = PREFIX.get(doc[start]._.context or doc[end - 1]._.context, "")
             hits.append(LexiconHit(label, context, span.start_char, span.end_char,
                                    clause_of[start], kind == "R"))
-        sentences = tuple((s.start_char, s.end_char) for s in doc.sents)
-        return ParsedNote(doc.text, sentences, clauses, tuple(tokens), tuple(token_clause), tuple(hits),
+        return ParsedNote(doc.text, clauses, tuple(tokens), tuple(token_clause), tuple(hits),
                           marked_text(doc))
 
 
