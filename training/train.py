@@ -26,7 +26,7 @@ from triage.nlp.redact import Redactor
 from triage.taxonomy import LABELS, RISK_IDS
 
 C_GRID = (2.0, 8.0)
-HEAD_EPOCHS = 4
+HEAD_EPOCHS = 6
 HEAD_WEIGHT = 0.5
 RISK_RECALL_TARGET = 0.98
 SEED = 0
