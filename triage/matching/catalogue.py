@@ -46,9 +46,14 @@ class AssetCatalogue:
 
     def write(self, assets: Sequence[Asset], *, replace: bool = False) -> ImportReport:
         """Store the assets in one transaction, then update only the changed index entries."""
-        vectors = dict(zip((a.id for a in assets), self.embedder.encode([a.document for a in assets])))
+        stored = {s.asset.id: s.asset for s in self.repository.all()}
+        changed_assets = [a for a in assets if stored.get(a.id) != a]
+        vectors = dict(zip((a.id for a in changed_assets),
+                           self.embedder.encode([a.document for a in changed_assets])))
         result = self.repository.upsert(assets, replace=replace)
         changed = result.added + result.updated
+        missing = [s.asset for s in changed if s.asset.id not in vectors]
+        vectors |= dict(zip((a.id for a in missing), self.embedder.encode([a.document for a in missing])))
         self.index.remove(result.removed)
         if changed:
             self.index.upsert([s.pk for s in changed], np.vstack([vectors[s.asset.id] for s in changed]))
