@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -83,23 +83,30 @@ def match(file: InputFile = "-",
 
 
 @assets_app.command("import")
-def assets_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
-                  replace: Annotated[bool, typer.Option("--replace", help="remove assets not in the file")] = False) -> None:
-    """Import a directory CSV (validated whole; nothing is written if any row is bad)."""
+def assets_import(path: Annotated[Path, typer.Argument(exists=True, help="CSV, Open Referral JSON, or an Open Referral CSV package folder")],
+                  replace: Annotated[bool, typer.Option("--replace", help="remove assets not in the file")] = False,
+                  fmt: Annotated[str, typer.Option("--format", help="auto, csv or openreferral")] = "auto") -> None:
+    """Import a directory (validated whole; nothing is written if any record is bad)."""
     try:
-        report = _engine().import_assets(file, replace=replace)
+        report = _engine().import_assets(path, replace=replace, fmt=fmt)  # type: ignore[arg-type]
     except TriageError as e:
         _fail(str(e))
-    typer.echo(json.dumps(report.__dict__))
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(json.dumps({k: v for k, v in report.__dict__.items() if k != "warnings"}
+                          | {"warnings": len(report.warnings)}))
 
 
 @assets_app.command("export")
-def assets_export() -> None:
-    """Write the directory as CSV to standard output."""
+def assets_export(fmt: Annotated[str, typer.Option("--format", help="csv or openreferral")] = "csv") -> None:
+    """Write the directory to standard output as our CSV or an Open Referral UK /services page."""
     from triage.matching.directory import write_assets_csv
+    from triage.matching.openreferral import write_openreferral
 
-    catalogue = _engine().catalogue
-    sys.stdout.write(write_assets_csv(s.asset for s in catalogue.repository.all()))
+    if fmt not in ("csv", "openreferral"):
+        _fail(f"unknown format '{fmt}'; valid: csv, openreferral")
+    assets = [s.asset for s in _engine().catalogue.repository.all()]
+    sys.stdout.write(write_assets_csv(assets) if fmt == "csv" else json.dumps(write_openreferral(assets), indent=2) + "\n")
 
 
 @app.command()
@@ -111,7 +118,7 @@ def init() -> None:
 
 
 @app.command()
-def train(output: Annotated[Optional[Path], typer.Option(help="new model folder (default models/<dated name>)")] = None,
+def train(output: Annotated[Path | None, typer.Option(help="new model folder (default models/<dated name>)")] = None,
           track: Annotated[bool, typer.Option(help="log the run to MLflow and register the model")] = True,
           set_default: Annotated[bool, typer.Option("--set-default", help="make it the shipped default")] = False) -> None:
     """Train on the train split, tune on dev, save a new model folder and log it to MLflow."""
@@ -126,7 +133,7 @@ def train(output: Annotated[Optional[Path], typer.Option(help="new model folder 
 
 @app.command()
 def evaluate(split: Annotated[str, typer.Option(help="train, dev or test")] = "test",
-             model: Annotated[Optional[Path], typer.Option(help="model folder (default: shipped)")] = None) -> None:
+             model: Annotated[Path | None, typer.Option(help="model folder (default: shipped)")] = None) -> None:
     """Per-label precision / recall / F1 of the model beside the keyword and zero-shot baselines."""
     from training.evaluate import evaluate as run_evaluation
     from training.evaluate import render
@@ -137,9 +144,30 @@ def evaluate(split: Annotated[str, typer.Option(help="train, dev or test")] = "t
         _fail(str(e))
 
 
+@app.command("evaluate-matching")
+def evaluate_matching(model: Annotated[Path | None, typer.Option(help="model folder (default: shipped)")] = None,
+                      cases: Annotated[Path | None, typer.Option(help="matching set JSON Lines (default: the shipped set)")] = None,
+                      track: Annotated[bool, typer.Option(help="log the figures to MLflow")] = True) -> None:
+    """nDCG@5, hit@5 and precision@5 of the ranker (end to end and with gold needs) beside TF-IDF and
+    embedding baselines, on the matching set against the demo directory."""
+    from training.evaluate_matching import evaluate_matching as run_evaluation
+    from training.evaluate_matching import render
+
+    try:
+        result = run_evaluation(model, **({"path": cases} if cases else {}))
+    except (TriageError, ValueError) as e:
+        _fail(str(e))
+    typer.echo(render(result))
+    if track:
+        from training.tracking import log_matching_run
+        from triage.settings import Settings
+
+        typer.echo(f"MLflow run {log_matching_run(Settings(), result.params, result.metrics())}")
+
+
 @app.command()
-def serve(host: Annotated[Optional[str], typer.Option()] = None,
-          port: Annotated[Optional[int], typer.Option()] = None) -> None:
+def serve(host: Annotated[str | None, typer.Option()] = None,
+          port: Annotated[int | None, typer.Option()] = None) -> None:
     """Start the HTTP service (uvicorn)."""
     import uvicorn
 

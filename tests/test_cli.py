@@ -94,3 +94,40 @@ def test_serve_starts_and_answers(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_open_referral_feed_imports_with_warnings_and_exports(run):
+    feed = os.path.join(os.path.dirname(__file__), "fixtures", "openreferral", "oruk-validator-mocks",
+                        "V3.0-UK-Default", "service_list.json")
+    result = run("assets", "import", feed)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["added"] == 1
+    assert "warning:" in result.stderr and "latitude" not in result.stdout
+    page = json.loads(run("assets", "export", "--format", "openreferral").stdout)
+    assert "Community Counselling" in [s["name"] for s in page["contents"]]
+    assert page["total_items"] == len(page["contents"])
+
+
+def test_invalid_open_referral_feed_is_named_and_writes_nothing(run):
+    feed = os.path.join(os.path.dirname(__file__), "fixtures", "openreferral", "oruk-validator-mocks",
+                        "V3.0-UK-Fail", "service_list.json")
+    before = run("assets", "export")
+    result = run("assets", "import", feed)
+    assert result.returncode == 2 and "contents[0]" in result.stderr and "field 'name'" in result.stderr
+    assert run("assets", "export").stdout == before.stdout
+
+
+def test_evaluate_matching_prints_ranker_and_baselines(run, tmp_path):
+    from training.matching_set import MATCHING_SET
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(MATCHING_SET.read_text(encoding="utf-8").splitlines()[:6]) + "\n")
+    result = run("evaluate-matching", "--cases", str(cases), "--no-track")
+    assert result.returncode == 0, result.stderr
+    assert "matching set: 6 referrals" in result.stdout
+    rows: dict[str, list[str]] = {}
+    for line in result.stdout.splitlines():  # the first block is the whole set
+        if len(line.split()) == 5:
+            rows.setdefault(line.split()[0], line.split()[1:])
+    assert {"ranker", "ranker_gold_needs", "tfidf", "embedding"} <= set(rows)
+    assert rows["ranker"][3] == "0"  # no ineligible asset suggested

@@ -73,3 +73,27 @@ def test_index_adds_updates_and_removes_one_asset(embedder, tmp_path):
     loaded = AssetIndex.load(tmp_path, embedder.dimension, embedder.name)
     assert loaded.ids() == {1, 2}
     assert np.allclose(loaded.vectors([1]), index.vectors([1]))
+
+
+def test_a_suggestion_quotes_what_the_note_says_about_the_person(engine):
+    note = ("72M, lives alone since his wife died, very low and isolated. "
+            "Used to sing in the chapel choir for thirty years and misses it.")
+    result = engine.match([ReferralIn(text=note, needs=["loneliness"])])[0]
+    quoted = [r for s in result.suggestions for r in s.reasons if r.startswith("matches")]
+    assert any("sing" in r for r in quoted)
+    choirs = [s for s in result.suggestions if "choir" in s.name.lower() or "sing" in s.name.lower()]
+    assert choirs, [s.name for s in result.suggestions]
+
+
+def test_needs_given_by_a_link_worker_carry_evidence_from_the_note(engine):
+    note = "Drinks most of a bottle of whisky a day since losing his job. Lives with his sister."
+    result = engine.match([ReferralIn(text=note, needs=["substance_use", "employment"])])[0]
+    evidence = {n.need: [e.text for e in n.evidence] for n in result.needs}
+    assert any("whisky" in t for t in evidence["substance_use"])
+    assert any("job" in t for t in evidence["employment"])
+
+
+def test_alcohol_help_ranks_above_gambling_help_for_a_drinker(engine):
+    note = "Drinks most of a bottle of whisky a day and wants to cut down. Works full time."
+    ranked = [s.name for s in engine.match([ReferralIn(text=note, needs=["substance_use"])], top=10)[0].suggestions]
+    assert ranked.index("Gamble Free North") > 2, ranked

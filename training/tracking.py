@@ -17,6 +17,7 @@ from triage.settings import Settings
 
 MODEL_NAME = "triage-needs"
 EXPERIMENT = "triage-needs"
+MATCHING_EXPERIMENT = "triage-matching"
 # An invented example, written for the signature: not from any referral.
 INPUT_EXAMPLE = pd.DataFrame({"text": ["Lives alone and would like to meet people nearby."]})
 
@@ -36,13 +37,13 @@ class NeedsPyfunc(mlflow.pyfunc.PythonModel):
         return [c.model_dump_json() for c in self.engine.classify(referrals)]
 
 
-def configure(settings: Settings) -> None:
+def configure(settings: Settings, experiment: str = EXPERIMENT) -> None:
     settings.ensure_home()
     os.environ.setdefault("MLFLOW_ARTIFACTS_DESTINATION", settings.mlflow_artifacts.as_uri())
     mlflow.set_tracking_uri(settings.mlflow_uri)
-    if mlflow.get_experiment_by_name(EXPERIMENT) is None:
-        mlflow.create_experiment(EXPERIMENT, artifact_location=settings.mlflow_artifacts.as_uri())
-    mlflow.set_experiment(EXPERIMENT)
+    if mlflow.get_experiment_by_name(experiment) is None:
+        mlflow.create_experiment(experiment, artifact_location=settings.mlflow_artifacts.as_uri())
+    mlflow.set_experiment(experiment)
 
 
 def log_training_run(settings: Settings, manifest: dict, metrics: dict[str, float],
@@ -67,3 +68,12 @@ def log_training_run(settings: Settings, manifest: dict, metrics: dict[str, floa
             out["model_uri"] = info.model_uri
             out["registered_version"] = str(info.registered_model_version)
     return out
+
+
+def log_matching_run(settings: Settings, params: dict[str, str], metrics: dict[str, float]) -> str:
+    """Log one matching evaluation (ranking weights, data hashes, figures); returns the run id."""
+    configure(settings, MATCHING_EXPERIMENT)
+    with mlflow.start_run() as run:
+        mlflow.log_params(params)
+        mlflow.log_metrics({k.replace("@", "_at_"): v for k, v in metrics.items()})
+    return str(run.info.run_id)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -11,13 +13,21 @@ import numpy as np
 
 from triage.matching.catalogue import AssetCatalogue, ImportReport
 from triage.matching.directory import read_assets_csv
-from triage.matching.rank import rank
+from triage.matching.passages import note_passages, with_closest_passage, with_need_fit
+from triage.matching.rank import Candidate, RankingWeights, rank
+from triage.matching.sources import Format, read_directory
 from triage.nlp.bundle import load_model
 from triage.nlp.classifier import LabelScore
 from triage.nlp.embedder import Embedder
-from triage.nlp.notes import NoteParser
-from triage.schemas import (Asset, Classification, NeedPrediction, ReferralIn, RiskPrediction,
-                            TriageResult)
+from triage.nlp.notes import NoteParser, ParsedNote
+from triage.schemas import (
+    Asset,
+    Classification,
+    NeedPrediction,
+    ReferralIn,
+    RiskPrediction,
+    TriageResult,
+)
 from triage.settings import DEMO_ASSETS, Settings
 from triage.store.assets import AssetRepository
 from triage.store.db import make_engine, make_sessions
@@ -25,6 +35,17 @@ from triage.taxonomy import NEED_IDS, RISK_IDS
 
 log = logging.getLogger(__name__)
 SEARCH_DEPTH = 200
+
+
+@dataclass(frozen=True)
+class MatchInput:
+    referral: ReferralIn
+    classification: Classification
+    candidates: list[Candidate]
+
+    @property
+    def need_scores(self) -> dict[str, float]:
+        return {n.need: n.score for n in self.classification.needs}
 
 
 class Triage:
@@ -37,6 +58,7 @@ class Triage:
         self.classifier, self.manifest = load_model(self.model_dir)
         self.parser = NoteParser()
         self.embedder = Embedder()
+        self.ranking_weights = RankingWeights()
 
     @cached_property
     def catalogue(self) -> AssetCatalogue:
@@ -53,27 +75,61 @@ class Triage:
         return str(self.manifest.get("name") or self.model_dir.name)
 
     def classify(self, referrals: Sequence[ReferralIn]) -> list[Classification]:
-        return self._classify(referrals, None)
+        if not referrals:
+            return []
+        return self._classify_notes(referrals, self.parser.parse_many([r.text for r in referrals]), None)
 
     def match(self, referrals: Sequence[ReferralIn], *, top: int = 5) -> list[TriageResult]:
         """Needs (classified, or as a link worker gave them), risk flags and ranked suggestions.
 
         Risk flags are always read from the text, even when the needs are given.
         """
-        vectors = self.embedder.encode([r.text for r in referrals])
-        out = []
-        for referral, classification, vector in zip(referrals, self._classify(referrals, vectors), vectors):
+        return [TriageResult(**m.classification.model_dump(),
+                             suggestions=rank(m.referral, m.need_scores, m.candidates, top=top,
+                                              weights=self.ranking_weights))
+                for m in self.match_inputs(referrals, depth=max(SEARCH_DEPTH, top * 4))]
+
+    def match_inputs(self, referrals: Sequence[ReferralIn], *, depth: int = SEARCH_DEPTH) -> list[MatchInput]:
+        """Everything ranking needs, computed once: classification, candidates, closest passages and
+        closeness to each need's evidence."""
+        if not referrals:
+            return []
+        texts = [r.text for r in referrals]
+        notes = self.parser.parse_many(texts)
+        vectors = self.embedder.encode(texts)
+        classifications = self._classify_notes(referrals, notes, vectors)
+        for referral, note, classification in zip(referrals, notes, classifications):
             if referral.needs is not None:
-                classification.needs = [NeedPrediction(need=n, score=1.0) for n in referral.needs]
-            scores = {n.need: n.score for n in classification.needs}
-            candidates = self.catalogue.candidates(vector, k=max(SEARCH_DEPTH, top * 4))
-            suggestions = rank(referral, scores, candidates, top=top)
-            out.append(TriageResult(**classification.model_dump(), suggestions=suggestions))
+                classification.needs = self._given_needs(note, classification, referral.needs)
+        passages = [note_passages(n) for n in notes]
+        evidence = [{n.need: [e.text for e in n.evidence] for n in c.needs} for c in classifications]
+        passage_vectors = self._encode_groups(passages)
+        out = []
+        for i, referral in enumerate(referrals):
+            evidence_vectors = dict(zip(evidence[i], self._encode_groups(list(evidence[i].values()))))
+            candidates, asset_vectors = self.catalogue.candidates(vectors[i], k=depth)
+            candidates = with_closest_passage(candidates, asset_vectors, passages[i], passage_vectors[i])
+            candidates = with_need_fit(candidates, asset_vectors, evidence_vectors)
+            out.append(MatchInput(referral, classifications[i], candidates))
         return out
 
-    def import_assets(self, path: Path, *, replace: bool = False) -> ImportReport:
-        """Validate the whole file first; write nothing if any row is bad."""
-        return self._write_assets(self.catalogue, read_assets_csv(path), replace=replace)
+    def _given_needs(self, note: ParsedNote, classification: Classification,
+                     needs: list[str]) -> list[NeedPrediction]:
+        """A link worker's needs, with the classifier's evidence for each (found even when it missed)."""
+        found = {n.need: n.evidence for n in classification.needs}
+        missing = self.classifier.evidence_for(note, [n for n in needs if not found.get(n)])
+        return [NeedPrediction(need=n, score=1.0, evidence=found.get(n) or missing.get(n, [])) for n in needs]
+
+    def _encode_groups(self, groups: list[list[str]]) -> list[np.ndarray]:
+        """Encode lists of texts in one batch; one array per list."""
+        flat = self.embedder.encode([t for group in groups for t in group])
+        return np.split(flat, np.cumsum([len(g) for g in groups])[:-1]) if groups else []
+
+    def import_assets(self, path: Path, *, replace: bool = False, fmt: Format = "auto") -> ImportReport:
+        """Our CSV or Open Referral UK: validate the whole file first; write nothing if any record is bad."""
+        source = read_directory(path, fmt)
+        report = self._write_assets(self.catalogue, source.assets, replace=replace)
+        return dataclasses.replace(report, warnings=tuple(str(w) for w in source.warnings))
 
     def _write_assets(self, catalogue: AssetCatalogue, assets: list[Asset], *, replace: bool) -> ImportReport:
         return catalogue.write(self.infer_asset_needs(assets), replace=replace)
@@ -90,13 +146,10 @@ class Triage:
             result[i] = assets[i].model_copy(update={"needs": needs, "needs_inferred": bool(needs)})
         return result
 
-    def _classify(self, referrals: Sequence[ReferralIn], vectors: np.ndarray | None) -> list[Classification]:
-        if not referrals:
-            return []
-        texts = [r.text for r in referrals]
-        notes = self.parser.parse_many(texts)
+    def _classify_notes(self, referrals: Sequence[ReferralIn], notes: list[ParsedNote],
+                        vectors: np.ndarray | None) -> list[Classification]:
         if vectors is None and self.classifier.features.uses_embeddings:
-            vectors = self.embedder.encode(texts)
+            vectors = self.embedder.encode([r.text for r in referrals])
         predictions = self.classifier.predict(notes, vectors)
         return [_to_classification(r.id, p) for r, p in zip(referrals, predictions)]
 

@@ -24,6 +24,7 @@ class ImportReport:
     updated: int
     removed: int
     total: int
+    warnings: tuple[str, ...] = ()
 
 
 class AssetCatalogue:
@@ -69,10 +70,11 @@ class AssetCatalogue:
         self.index.save(self.index_dir)
         return True
 
-    def candidates(self, query: np.ndarray, *, k: int) -> list[Candidate]:
-        """The k assets closest to the query, with their cosine similarity."""
+    def candidates(self, query: np.ndarray, *, k: int) -> tuple[list[Candidate], np.ndarray]:
+        """The k assets closest to the query, with their cosine similarity, and their vectors."""
         if self.index.size == 0:
-            return []
+            return [], np.zeros((0, self.embedder.dimension), dtype=np.float32)
         scores, ids = self.index.search(query, k)
         assets = self.repository.by_pks([int(i) for i in ids])
-        return [Candidate(assets[int(i)], float(s)) for s, i in zip(scores, ids) if int(i) in assets]
+        found = [(float(s), int(i)) for s, i in zip(scores, ids) if int(i) in assets]
+        return [Candidate(assets[i], s) for s, i in found], self.index.vectors([i for _, i in found])

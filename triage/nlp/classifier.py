@@ -94,6 +94,11 @@ class NeedsClassifier:
             out.append(LabelScore(label, float(probs[i]), tuple(spans[:3])))
         return sorted(out, key=lambda s: -s.score)
 
+    def evidence_for(self, note: ParsedNote, labels: Sequence[str]) -> dict[str, list[Evidence]]:
+        """The clauses that support each label most, whatever its score (for needs a link worker gave)."""
+        chosen = [self.labels.index(label) for label in labels]
+        return {self.labels[i]: spans for i, spans in self._clause_evidence(note, chosen).items()}
+
     def _clause_evidence(self, note: ParsedNote, chosen: list[int]) -> dict[int, list[Evidence]]:
         """The clauses that pushed each chosen label up most (lexical contribution)."""
         if not note.clauses:

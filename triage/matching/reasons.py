@@ -1,0 +1,64 @@
+"""Reasons a link worker can check, for one suggestion."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from triage.schemas import Asset, ReferralIn
+
+if TYPE_CHECKING:
+    from triage.matching.rank import Candidate
+
+LANGUAGE_NAMES = {"en": "English", "pl": "Polish", "ur": "Urdu", "pa": "Punjabi", "ar": "Arabic",
+                  "ro": "Romanian", "bn": "Bengali", "so": "Somali", "uk": "Ukrainian",
+                  "pt": "Portuguese", "fa": "Farsi", "ti": "Tigrinya", "zh": "Chinese",
+                  "yue": "Cantonese", "gu": "Gujarati", "ku": "Kurdish", "tr": "Turkish"}
+DELIVERY_WORDS = {"in_person": "in person", "online": "online", "phone": "by phone"}
+PASSAGE_REASON_FROM = 0.4  # the closest passage is quoted when at least this similar
+QUOTE_WORDS = 14
+
+
+def reasons(candidate: Candidate, covered: list[str], km: float | None, referral: ReferralIn) -> list[str]:
+    asset = candidate.asset
+    out = []
+    if covered:
+        out.append("addresses " + join([n.replace("_", " ") for n in covered]))
+    if candidate.passage and candidate.passage_similarity >= PASSAGE_REASON_FROM:
+        out.append(f'matches "{quote(candidate.passage)}"')
+    out.extend(_delivery(asset, km))
+    if referral.language and referral.language != "en" and referral.language in asset.languages:
+        out.append(f"offered in {LANGUAGE_NAMES.get(referral.language, referral.language)}")
+    if asset.min_age is not None or asset.max_age is not None:
+        out.append(age_range(asset) + (f", fits age {referral.age}" if referral.age is not None else ""))
+    if asset.cost:
+        out.append({"free": "free", "low": "low cost", "paid": "paid"}[asset.cost])
+    if asset.needs_inferred and covered:
+        out.append("needs inferred from its description")
+    return out
+
+
+def _delivery(asset: Asset, km: float | None) -> list[str]:
+    remote = bool(asset.delivery) and set(asset.delivery) <= {"phone", "online"}
+    if remote:
+        kind = {"phone": "phone-based", "online": "online"} if len(set(asset.delivery)) == 1 else {}
+        return [f"{kind.get(asset.delivery[0], 'by phone or online')}, no travel needed: suits someone housebound"]
+    if km is not None and "in_person" in asset.delivery:
+        return [f"in person, {km:.1f} km away"]
+    return [join([DELIVERY_WORDS[d] for d in asset.delivery]).capitalize()] if asset.delivery else []
+
+
+def quote(passage: str) -> str:
+    words = passage.split()
+    return " ".join(words[:QUOTE_WORDS]) + (" ..." if len(words) > QUOTE_WORDS else "")
+
+
+def age_range(asset: Asset) -> str:
+    if asset.min_age is not None and asset.max_age is not None:
+        return f"for ages {asset.min_age}-{asset.max_age}"
+    if asset.min_age is not None:
+        return f"for ages {asset.min_age}+"
+    return f"for ages up to {asset.max_age}"
+
+
+def join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
