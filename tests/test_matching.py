@@ -97,3 +97,16 @@ def test_alcohol_help_ranks_above_gambling_help_for_a_drinker(engine):
     note = "Drinks most of a bottle of whisky a day and wants to cut down. Works full time."
     ranked = [s.name for s in engine.match([ReferralIn(text=note, needs=["substance_use"])], top=10)[0].suggestions]
     assert ranked.index("Gamble Free North") > 2, ranked
+
+
+def test_open_referral_services_without_needs_get_inferred_needs(engine):
+    from pathlib import Path
+
+    from triage.matching.openreferral import read_openreferral
+
+    feed = Path(__file__).parent / "fixtures" / "openreferral" / "oruk-validator-mocks" / "V3.0-UK-Default"
+    imported = read_openreferral(feed / "service_full.json")
+    assert imported.assets[0].needs == []
+    inferred = engine.infer_asset_needs(imported.assets)[0]
+    assert inferred.needs_inferred and "mental_health" in inferred.needs
+    assert inferred.latitude is None  # the feed's latitude 100 was not trusted

@@ -1,4 +1,4 @@
-"""Ranking features, weights, the top-K rule, reasons and the matching metrics: pure, no model."""
+"""Ranking features, weights, the top-K rule, reasons and the matching metrics, on small inline assets."""
 
 from training.matching_set import hit_at, ndcg_at, precision_at
 from triage.matching.rank import (
@@ -79,3 +79,20 @@ def test_ranking_metrics_on_known_rankings():
     assert 0 < ndcg_at(["c", "b", "a"], relevance) < 1
     assert hit_at(["b", "c", "a"], relevance) == 1.0 and hit_at(["b", "c"], relevance) == 0.0
     assert precision_at(["a", "x", "b", "y", "z"], relevance) == 0.4
+
+
+def test_what_the_person_turns_down_counts_against_and_is_shown():
+    therapy = Candidate(asset(id="therapy", needs=["mental_health"]), 0.5,
+                        declined="Declines talking therapy", declined_similarity=0.7)
+    group = Candidate(asset(id="group", needs=["mental_health"]), 0.5)
+    ranked = rank(PERSON, {"mental_health": 0.9}, [therapy, group], top=2)
+    assert [s.asset_id for s in ranked] == ["group", "therapy"]
+    assert 'check first: the note says "Declines talking therapy"' in ranked[1].reasons
+
+
+def test_refusals_are_told_apart_from_negated_needs(parser):
+    from triage.matching.passages import note_passages
+
+    note = parser.parse("Declines talking therapy but would like to meet people. Can't afford food this week.")
+    assert note_passages(note, declined=True) == ["Declines talking therapy"]
+    assert "Can't afford food this week" in note_passages(note)

@@ -12,14 +12,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from training.matching_set import (
-    MATCHING_SET,
-    MatchingCase,
-    hit_at,
-    load_matching_set,
-    ndcg_at,
-    precision_at,
-)
+from training.matching_set import (MATCHING_SET, MatchingCase, check_judgements, hit_at,
+                                   load_matching_set, ndcg_at, precision_at)
 from triage.engine import Triage
 from triage.matching.rank import eligibility_problem
 from triage.schemas import Asset, ReferralIn
@@ -50,6 +44,7 @@ def evaluate_matching(model_dir: Path | None = None, *, path: Path = MATCHING_SE
     with tempfile.TemporaryDirectory(prefix="triage-matching-") as home:
         engine = Triage(Settings(home=Path(home), model_dir=model_dir, seed_demo=True))
         assets = [s.asset for s in engine.catalogue.repository.all()]
+        check_judgements(cases, {a.id: a for a in assets})
         rankings = {name: system([c.referral for c in cases])
                     for name, system in systems(engine, assets, cases).items()}
     by_id = {a.id: a for a in assets}

@@ -10,8 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from triage.errors import InputError
-from triage.schemas import ReferralIn
+from triage.errors import ImportRejected, InputError
+from triage.matching.rank import eligibility_problem
+from triage.schemas import Asset, ReferralIn
 
 MATCHING_SET = Path(__file__).resolve().parent / "data" / "matching" / "matching_set.jsonl"
 DEV_SHARE = 0.3  # a fixed third of the cases for tuning the ranker; the rest is never tuned on
@@ -50,6 +51,19 @@ def load_matching_set(path: Path = MATCHING_SET) -> list[MatchingCase]:
         except (ValueError, KeyError) as e:
             raise InputError(f"{path.name} line {number}", str(e)) from e
     return cases
+
+
+def check_judgements(cases: Sequence[MatchingCase], assets: Mapping[str, Asset]) -> None:
+    """Every graded asset exists in the directory and the person is eligible for it."""
+    errors = []
+    for case in cases:
+        for asset_id in case.relevance:
+            if asset_id not in assets:
+                errors.append(InputError(f"case {case.referral.id}", f"unknown asset '{asset_id}'"))
+            elif problem := eligibility_problem(assets[asset_id], case.referral):
+                errors.append(InputError(f"case {case.referral.id}", f"'{asset_id}' graded but {problem}"))
+    if errors:
+        raise ImportRejected(errors)
 
 
 def dcg(gains: Sequence[int]) -> float:

@@ -102,13 +102,16 @@ class Triage:
             if referral.needs is not None:
                 classification.needs = self._given_needs(note, classification, referral.needs)
         passages = [note_passages(n) for n in notes]
+        declined = [note_passages(n, declined=True) for n in notes]
         evidence = [{n.need: [e.text for e in n.evidence] for n in c.needs} for c in classifications]
-        passage_vectors = self._encode_groups(passages)
+        passage_vectors = self._encode_groups(passages + declined)
         out = []
         for i, referral in enumerate(referrals):
             evidence_vectors = dict(zip(evidence[i], self._encode_groups(list(evidence[i].values()))))
             candidates, asset_vectors = self.catalogue.candidates(vectors[i], k=depth)
             candidates = with_closest_passage(candidates, asset_vectors, passages[i], passage_vectors[i])
+            candidates = with_closest_passage(candidates, asset_vectors, declined[i],
+                                              passage_vectors[len(referrals) + i], declined=True)
             candidates = with_need_fit(candidates, asset_vectors, evidence_vectors)
             out.append(MatchInput(referral, classifications[i], candidates))
         return out

@@ -3,6 +3,7 @@ what the note says about the person and what the asset offers, quotable as a rea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -12,22 +13,34 @@ from triage.matching.rank import Candidate
 from triage.nlp.notes import ParsedNote
 
 MIN_WORDS = 3
+DECLINING = re.compile(r"\b(declin(es|ed|ing)|refus(es|ed|ing)|turned down|not keen|not interested|"
+                       r"(does ?n[o']t|did ?n[o']t|won'?t|wouldn'?t) (want|like|go|do|fancy)|not one for|"
+                       r"doesn'?t fancy|can'?t face|hates?)\b", re.IGNORECASE)
 
 
-def note_passages(note: ParsedNote) -> list[str]:
-    """The clauses of a note long enough to say something about the person."""
-    texts = (note.text[start:end].strip() for start, end in note.clauses)
-    return [t for t in texts if len(t.split()) >= MIN_WORDS]
+def note_passages(note: ParsedNote, *, declined: bool = False) -> list[str]:
+    """The clauses of a note long enough to say something about the person, or with declined=True
+    those in which the person turns something down ('declines talking therapy', 'not keen on groups').
+    Negation alone does not make a refusal: 'can't afford food' says what the person needs."""
+    out = []
+    for start, end in note.clauses:
+        text = note.text[start:end].strip()
+        if len(text.split()) >= MIN_WORDS and (DECLINING.search(text) is not None) == declined:
+            out.append(text)
+    return out
 
 
 def with_closest_passage(candidates: Sequence[Candidate], asset_vectors: np.ndarray,
-                         passages: Sequence[str], passage_vectors: np.ndarray) -> list[Candidate]:
-    """Each candidate with the passage most similar to it (asset_vectors row-aligned with candidates)."""
+                         passages: Sequence[str], passage_vectors: np.ndarray, *,
+                         declined: bool = False) -> list[Candidate]:
+    """Each candidate with the passage most similar to it (asset_vectors row-aligned with candidates),
+    as what fits the person, or with declined=True as what the person turns down."""
     if not passages or not candidates:
         return list(candidates)
     similarity = asset_vectors @ passage_vectors.T
     best = similarity.argmax(axis=1)
-    return [replace(c, passage=passages[j], passage_similarity=float(similarity[i, j]))
+    fields = ("declined", "declined_similarity") if declined else ("passage", "passage_similarity")
+    return [replace(c, **dict(zip(fields, (passages[j], float(similarity[i, j])))))
             for i, (c, j) in enumerate(zip(candidates, best))]
 
 

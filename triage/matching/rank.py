@@ -25,6 +25,8 @@ class Candidate:
     passage: str = ""
     passage_similarity: float = 0.0
     need_fit: float = 0.0  # closeness to the evidence of the need it addresses
+    declined: str = ""  # the closest passage the person turns down ('declines talking therapy')
+    declined_similarity: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,14 @@ class RankingWeights:
     """One weight per feature; the score is their weighted sum, logged with every evaluation. The
     defaults were chosen by coordinate ascent on the matching set's dev cases (never its test cases)."""
 
-    need: float = 0.3
+    need: float = 0.35
     extra_needs: float = 0.0
-    semantic: float = 0.5
+    semantic: float = 0.4
     need_fit: float = 0.2
     passage: float = 0.5
     person_fit: float = 0.1
     nearness: float = 0.05
+    declined: float = -0.3
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -80,7 +83,7 @@ def distance_km(asset: Asset, referral: ReferralIn) -> float | None:
 
 def features(candidate: Candidate, referral: ReferralIn, need_scores: Mapping[str, float],
              km: float | None) -> dict[str, float]:
-    """The ranking features of one eligible candidate, each in [0, 1]."""
+    """The ranking features of one eligible candidate, each in [0, 1]; 'declined' weighs against."""
     covered = sorted((need_scores[n] * (1.0 if i == 0 else SECONDARY_NEED)
                       for i, n in enumerate(candidate.asset.needs) if n in need_scores), reverse=True)
     strongest = max(need_scores.values(), default=0.0)
@@ -90,7 +93,8 @@ def features(candidate: Candidate, referral: ReferralIn, need_scores: Mapping[st
             "need_fit": max(candidate.need_fit, 0.0),
             "passage": max(candidate.passage_similarity, 0.0),
             "person_fit": person_fit(candidate.asset, referral),
-            "nearness": nearness(candidate.asset, km)}
+            "nearness": nearness(candidate.asset, km),
+            "declined": max(candidate.declined_similarity, 0.0)}
 
 
 def person_fit(asset: Asset, referral: ReferralIn) -> float:

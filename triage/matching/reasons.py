@@ -25,6 +25,8 @@ def reasons(candidate: Candidate, covered: list[str], km: float | None, referral
         out.append("addresses " + join([n.replace("_", " ") for n in covered]))
     if candidate.passage and candidate.passage_similarity >= PASSAGE_REASON_FROM:
         out.append(f'matches "{quote(candidate.passage)}"')
+    if candidate.declined and candidate.declined_similarity >= PASSAGE_REASON_FROM:
+        out.append(f'check first: the note says "{quote(candidate.declined)}"')
     out.extend(_delivery(asset, km))
     if referral.language and referral.language != "en" and referral.language in asset.languages:
         out.append(f"offered in {LANGUAGE_NAMES.get(referral.language, referral.language)}")
