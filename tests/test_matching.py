@@ -110,3 +110,22 @@ def test_open_referral_services_without_needs_get_inferred_needs(engine):
     inferred = engine.infer_asset_needs(imported.assets)[0]
     assert inferred.needs_inferred and "mental_health" in inferred.needs
     assert inferred.latitude is None  # the feed's latitude 100 was not trusted
+
+
+def test_catalogue_brings_a_stale_index_back_in_step(embedder, tmp_path):
+    from triage.matching.catalogue import AssetCatalogue
+    from triage.store.assets import AssetRepository
+    from triage.store.db import make_engine, make_sessions
+
+    def open_catalogue() -> AssetCatalogue:
+        engine = make_engine(f"sqlite:///{tmp_path / 'assets.db'}")
+        return AssetCatalogue(AssetRepository(make_sessions(engine)), embedder, tmp_path / "index")
+
+    catalogue = open_catalogue()
+    catalogue.write([asset(id="walk", description="A walking group"), asset(id="debt", description="Debt advice")])
+    catalogue.repository.remove("walk")  # the database changes behind the index's back
+    catalogue.repository.upsert([asset(id="food", description="A food bank")])
+    reopened = open_catalogue()
+    assert reopened.index.ids() == {s.pk for s in reopened.repository.all()}
+    found, _ = reopened.candidates(embedder.encode(["somewhere to get food"])[0], k=1)
+    assert found[0].asset.id == "food"

@@ -35,14 +35,25 @@ class AssetCatalogue:
         self.index = self._load_or_rebuild()
 
     def _load_or_rebuild(self) -> AssetIndex:
-        index = AssetIndex.load(self.index_dir, self.embedder.dimension, self.embedder.name)
+        """The saved index brought in step with the database (only the assets that differ are
+        embedded), or a new one built from the database when none fits."""
         stored = self.repository.all()
-        if index is not None and index.ids() == {s.pk for s in stored}:
+        index = AssetIndex.load(self.index_dir, self.embedder.dimension, self.embedder.name)
+        if index is None:
+            log.info("building the asset index from the database (%d assets)", len(stored))
+            index = AssetIndex.build([s.pk for s in stored], self.embedder.encode([s.asset.document for s in stored]),
+                                     dimension=self.embedder.dimension, embedder=self.embedder.name)
+            index.save(self.index_dir)
             return index
-        log.info("rebuilding the asset index from the database (%d assets)", len(stored))
-        index = AssetIndex(self.embedder.dimension, self.embedder.name)
-        index.upsert([s.pk for s in stored], self.embedder.encode([s.asset.document for s in stored]))
-        index.save(self.index_dir)
+        indexed = index.ids()
+        missing = [s for s in stored if s.pk not in indexed]
+        extra = sorted(indexed - {s.pk for s in stored})
+        if missing or extra:
+            log.info("index out of step with the database: adding %d, removing %d", len(missing), len(extra))
+            index.remove(extra)
+            if missing:
+                index.upsert([s.pk for s in missing], self.embedder.encode([s.asset.document for s in missing]))
+            index.save(self.index_dir)
         return index
 
     def write(self, assets: Sequence[Asset], *, replace: bool = False) -> ImportReport:
