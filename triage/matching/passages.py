@@ -13,6 +13,8 @@ from triage.matching.rank import Candidate
 from triage.nlp.notes import ParsedNote
 
 MIN_WORDS = 3
+WHERE_THEY_LIVE = re.compile(r"^(?:lives?|living|based) (?:in|near|on|at|off|by)\b", re.IGNORECASE)  # distance says it
+HEADER_MAX = 60
 DECLINING = re.compile(r"\b(declin(es|ed|ing)|refus(es|ed|ing)|turned down|not keen|not interested|"
                        r"(does ?n[o']t|did ?n[o']t|won'?t|wouldn'?t) (want|like|go|do|fancy)|not one for|"
                        r"doesn'?t fancy|can'?t face|hates?)\b", re.IGNORECASE)
@@ -23,11 +25,20 @@ def note_passages(note: ParsedNote, *, declined: bool = False) -> list[str]:
     those in which the person turns something down ('declines talking therapy', 'not keen on groups').
     Negation alone does not make a refusal: 'can't afford food' says what the person needs."""
     out = []
+    header = header_end(note.text)
     for start, end in note.clauses:
         text = note.text[start:end].strip()
+        if start < header or WHERE_THEY_LIVE.match(text):
+            continue
         if len(text.split()) >= MIN_WORDS and (DECLINING.search(text) is not None) == declined:
             out.append(text)
     return out
+
+
+def header_end(text: str) -> int:
+    """Where an opening 'who referred' header ends ('Adult social care contact:', 'IDVA referral:'), or 0."""
+    colon = text.find(":")
+    return colon if 0 < colon <= HEADER_MAX and "." not in text[:colon] else 0
 
 
 def with_closest_passage(candidates: Sequence[Candidate], asset_vectors: np.ndarray,

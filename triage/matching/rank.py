@@ -8,6 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
+from triage.matching.audience import Person, asset_audience, audience_fit, read_person
 from triage.matching.reasons import DELIVERY_WORDS, LANGUAGE_NAMES, reasons
 from triage.schemas import Asset, ReferralIn, Suggestion
 
@@ -34,14 +35,15 @@ class RankingWeights:
     """One weight per feature; the score is their weighted sum, logged with every evaluation. The
     defaults were chosen by coordinate ascent on the matching set's dev cases (never its test cases)."""
 
-    need: float = 0.35
+    need: float = 0.5
     extra_needs: float = 0.0
-    semantic: float = 0.4
-    need_fit: float = 0.2
+    semantic: float = 0.65
+    need_fit: float = 0.15
     passage: float = 0.5
     person_fit: float = 0.1
     nearness: float = 0.05
     declined: float = -0.3
+    audience: float = 0.2
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -82,8 +84,10 @@ def distance_km(asset: Asset, referral: ReferralIn) -> float | None:
 
 
 def features(candidate: Candidate, referral: ReferralIn, need_scores: Mapping[str, float],
-             km: float | None) -> dict[str, float]:
-    """The ranking features of one eligible candidate, each in [0, 1]; 'declined' weighs against."""
+             km: float | None, person: Person | None = None) -> dict[str, float]:
+    """The ranking features of one eligible candidate, each in [0, 1] ('audience' in [-1, 1]: made for
+    the person's community or gender, or for others); 'declined' weighs against."""
+    person = person or read_person(referral)
     covered = sorted((need_scores[n] * (1.0 if i == 0 else SECONDARY_NEED)
                       for i, n in enumerate(candidate.asset.needs) if n in need_scores), reverse=True)
     strongest = max(need_scores.values(), default=0.0)
@@ -94,7 +98,8 @@ def features(candidate: Candidate, referral: ReferralIn, need_scores: Mapping[st
             "passage": max(candidate.passage_similarity, 0.0),
             "person_fit": person_fit(candidate.asset, referral),
             "nearness": nearness(candidate.asset, km),
-            "declined": max(candidate.declined_similarity, 0.0)}
+            "declined": max(candidate.declined_similarity, 0.0),
+            "audience": audience_fit(asset_audience(candidate.asset), person)[0]}
 
 
 def person_fit(asset: Asset, referral: ReferralIn) -> float:
@@ -123,25 +128,32 @@ def nearness(asset: Asset, km: float | None) -> float:
 
 def score_candidates(referral: ReferralIn, need_scores: Mapping[str, float], candidates: Sequence[Candidate],
                      weights: RankingWeights) -> list[Scored]:
-    """Eligible candidates, best first."""
+    """Eligible candidates, best first. An age read from the note counts when the referral gives none."""
     w = weights.as_dict()
+    person = read_person(referral)
+    referral = with_age(referral, person.age)
     scored = []
     for c in candidates:
         if eligibility_problem(c.asset, referral):
             continue
         km = distance_km(c.asset, referral)
-        f = features(c, referral, need_scores, km)
+        f = features(c, referral, need_scores, km, person)
         covered = tuple(n for n in c.asset.needs if n in need_scores)
         scored.append(Scored(c, sum(w[name] * f[name] for name in FEATURES), covered, km))
     return sorted(scored, key=lambda s: -s.score)
 
 
+def with_age(referral: ReferralIn, age: int | None) -> ReferralIn:
+    return referral if referral.age is not None or age is None else referral.model_copy(update={"age": age})
+
+
 def rank(referral: ReferralIn, need_scores: Mapping[str, float], candidates: Sequence[Candidate],
          *, top: int = 5, weights: RankingWeights | None = None) -> list[Suggestion]:
     scored = score_candidates(referral, need_scores, candidates, weights or RankingWeights())
+    person = read_person(referral)
     return [Suggestion(asset_id=s.candidate.asset.id, name=s.candidate.asset.name, score=round(s.score, 4),
                        needs=list(s.covered), distance_km=None if s.km is None else round(s.km, 2),
-                       reasons=reasons(s.candidate, list(s.covered), s.km, referral))
+                       reasons=reasons(s.candidate, list(s.covered), s.km, referral, person))
             for s in cover_main_needs(scored, need_scores, top)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from triage.matching.audience import Person, asset_audience, audience_fit, read_person
 from triage.schemas import Asset, ReferralIn
 
 if TYPE_CHECKING:
@@ -18,8 +19,10 @@ PASSAGE_REASON_FROM = 0.4  # the closest passage is quoted when at least this si
 QUOTE_WORDS = 14
 
 
-def reasons(candidate: Candidate, covered: list[str], km: float | None, referral: ReferralIn) -> list[str]:
+def reasons(candidate: Candidate, covered: list[str], km: float | None, referral: ReferralIn,
+            person: Person | None = None) -> list[str]:
     asset = candidate.asset
+    person = person or read_person(referral)
     out = []
     if covered:
         out.append("addresses " + join([n.replace("_", " ") for n in covered]))
@@ -27,11 +30,14 @@ def reasons(candidate: Candidate, covered: list[str], km: float | None, referral
         out.append(f'matches "{quote(candidate.passage)}"')
     if candidate.declined and candidate.declined_similarity >= PASSAGE_REASON_FROM:
         out.append(f'check first: the note says "{quote(candidate.declined)}"')
+    fit, why = audience_fit(asset_audience(asset), person)
+    if why:
+        out.append(why + (", as the person" if fit > 0 else ": check it suits the person"))
     out.extend(_delivery(asset, km))
     if referral.language and referral.language != "en" and referral.language in asset.languages:
         out.append(f"offered in {LANGUAGE_NAMES.get(referral.language, referral.language)}")
     if asset.min_age is not None or asset.max_age is not None:
-        out.append(age_range(asset) + (f", fits age {referral.age}" if referral.age is not None else ""))
+        out.append(age_range(asset) + _fits_age(person))
     if asset.cost:
         out.append({"free": "free", "low": "low cost", "paid": "paid"}[asset.cost])
     if asset.needs_inferred and covered:
@@ -47,6 +53,12 @@ def _delivery(asset: Asset, km: float | None) -> list[str]:
     if km is not None and "in_person" in asset.delivery:
         return [f"in person, {km:.1f} km away"]
     return [join([DELIVERY_WORDS[d] for d in asset.delivery]).capitalize()] if asset.delivery else []
+
+
+def _fits_age(person: Person) -> str:
+    if person.age is None:
+        return ""
+    return f", fits age {person.age}" + (" (read from the note)" if person.age_from_note else "")
 
 
 def quote(passage: str) -> str:

@@ -1,0 +1,98 @@
+"""Who a note is about and whom an asset is for: the facts a link worker reads first.
+
+From the note: the person's age when the referral gives none ('72F', 'Mr Ray Thornton, 67', "I'm 30"),
+their gender when a strong cue gives it ('Mrs', '34F', 'widower'), and the communities it names
+('Polish', 'speaks Somali', 'seeking asylum'). From the asset: whether it is for women or men only, and
+for which community ('a Polish community centre', 'for Ukrainians', 'supporting Somali families').
+Conservative patterns: a fact is read only where the wording leaves little doubt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from triage.schemas import Asset, ReferralIn
+
+COMMUNITIES = {  # community -> (words that name it, languages that imply it)
+    "Polish": (r"polish|poles?|poland|polski", {"pl"}),
+    "Ukrainian": (r"ukrain\w*", {"uk"}),
+    "Somali": (r"somali\w*", {"so"}),
+    "Chinese": (r"chinese|cantonese|mandarin|hong kong", {"zh", "yue"}),
+    "South Asian": (r"south asian|pakistani|bangladeshi|indian|punjabi|urdu|bengali|gujarati|sikh",
+                    {"ur", "pa", "bn", "gu", "hi"}),
+    "refugee": (r"refugees?|asylum|home office", set()),
+    "migrant worker": (r"migrant|by agency|agency work\w*|through an agency|"
+                       r"from (?:romania|poland|portugal|lithuania|latvia|bulgaria|slovakia)", set()),
+}
+_AGE_PATTERNS = [re.compile(p, flags) for p, flags in [
+    (r"^\W*(\d{1,3}) ?(?:yo|y/o|y\.o\.|yrs?|years?)? ?(?:old )?(?:M|F|male|female)\b", 0),
+    (r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.? [A-Z][\w'-]*(?: [A-Z][\w'-]*)?,? \(?(?:aged )?(\d{1,3})\b", 0),
+    (r"\bI(?:'m| am|m) (?:a )?(\d{1,3})\b(?! ?(?:%|pounds|quid|weeks|days|hours|months|minutes))", re.I),
+    (r"^[^.\n]{0,80}?\baged (\d{1,3})\b", re.I),
+    (r"(?:^\W*|[.:;]\s+)[A-Z][a-z'-]+(?: [A-Z][\w'-]*)?\.?, (\d{1,3})\b(?! ?%)", 0),
+]]
+_FEMALE = re.compile(r"\b\d{1,3} ?(?:yo|y/o)? ?F\b|\b(?:Mrs|Ms|Miss)\b|\b(?:woman|lady|widow|mum of|mother of)\b")
+_MALE = re.compile(r"\b\d{1,3} ?(?:yo|y/o)? ?M\b|\bMr\b|\b(?:gentleman|widower|dad of|father of)\b")
+_WOMEN_ONLY = re.compile(r"\bwomen[- ]only\b|\bfor (?:\w+ ){0,2}women\b|\bladies'? group\b", re.IGNORECASE)
+_MEN_ONLY = re.compile(r"\bmen's shed\b|\bfor (?:\w+ ){0,2}men\b|\bmen[- ]only\b", re.IGNORECASE)
+_BOTH_GENDERS = re.compile(r"\b(?:men and women|women and men|men or women|women or men)\b", re.IGNORECASE)
+_FOR_COMMUNITY = r"\b(?:for|supporting|serving|from) (?:\w+ ){{0,3}}(?:{words})\b|\b(?:{words}) community\b"
+
+
+@dataclass(frozen=True)
+class Person:
+    age: int | None
+    age_from_note: bool
+    gender: str | None  # 'female' or 'male', only from a strong cue
+    communities: frozenset[str]
+
+
+def read_person(referral: ReferralIn) -> Person:
+    """What the referral says about the person; a field given with the referral wins over the text."""
+    text = referral.text
+    age = referral.age if referral.age is not None else note_age(text)
+    return Person(age, referral.age is None and age is not None, note_gender(text),
+                  frozenset(c for c, (words, languages) in COMMUNITIES.items()
+                            if referral.language in languages or re.search(rf"\b(?:{words})\b", text, re.IGNORECASE)))
+
+
+def note_age(text: str) -> int | None:
+    for pattern in _AGE_PATTERNS:
+        if (found := pattern.search(text)) and 4 <= int(found.group(1)) <= 105:
+            return int(found.group(1))
+    return None
+
+
+def note_gender(text: str) -> str | None:
+    female, male = _FEMALE.search(text), _MALE.search(text)
+    if female and (not male or female.start() < male.start()):
+        return "female"
+    return "male" if male else None
+
+
+@dataclass(frozen=True)
+class Audience:
+    gender: str | None
+    communities: frozenset[str]
+
+
+def asset_audience(asset: Asset) -> Audience:
+    text = _BOTH_GENDERS.sub("everyone", f"{asset.name}. {asset.description}")
+    gender = "female" if _WOMEN_ONLY.search(text) else "male" if _MEN_ONLY.search(text) else None
+    return Audience(gender, frozenset(c for c, (words, _) in COMMUNITIES.items()
+                                      if re.search(_FOR_COMMUNITY.format(words=words), text, re.IGNORECASE)))
+
+
+def audience_fit(audience: Audience, person: Person) -> tuple[float, str]:
+    """+1 for an asset made for the person's community or gender, -1 for one made for others, with why."""
+    if audience.gender and person.gender and audience.gender != person.gender:
+        return -1.0, f"for {'women' if audience.gender == 'female' else 'men'}"
+    if audience.communities:
+        shared = sorted(audience.communities & person.communities)
+        if shared:
+            return 1.0, f"for the {shared[0]} community"
+        return -1.0, f"for the {sorted(audience.communities)[0]} community"
+    if audience.gender and audience.gender == person.gender:
+        return 1.0, f"for {'women' if audience.gender == 'female' else 'men'}"
+    return 0.0, ""
