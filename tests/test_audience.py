@@ -55,3 +55,16 @@ def test_an_age_read_from_the_note_excludes_assets_for_other_ages():
     ranked = rank(ReferralIn(text="34F, anxiety, can't face the school gates."), {"mental_health": 0.9},
                   [young, open_to_all])
     assert [s.asset_id for s in ranked] == ["all"]
+
+
+def test_no_travel_suits_someone_housebound():
+    phone = Candidate(Asset(id="phone", name="Call Companions", description="d", needs=["loneliness"],
+                            delivery=["phone"]), 0.4)
+    hall = Candidate(Asset(id="hall", name="Lunch Club", description="d", needs=["loneliness"],
+                           delivery=["in_person"]), 0.4)
+    housebound = ReferralIn(text="81M, housebound since his fall, sees nobody.")
+    out_and_about = ReferralIn(text="81M, walks to the shops daily but sees nobody.")
+    assert read_person(housebound).housebound and not read_person(out_and_about).housebound
+    assert rank(housebound, {"loneliness": 0.9}, [hall, phone])[0].asset_id == "phone"
+    scores = {s.asset_id: s.score for s in rank(out_and_about, {"loneliness": 0.9}, [phone, hall])}
+    assert scores["phone"] == scores["hall"]  # no travel is no advantage to someone who gets about

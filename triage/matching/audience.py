@@ -40,12 +40,18 @@ _BOTH_GENDERS = re.compile(r"\b(?:men and women|women and men|men or women|women
 _FOR_COMMUNITY = r"\b(?:for|supporting|serving|from) (?:\w+ ){{0,3}}(?:{words})\b|\b(?:{words}) community\b"
 
 
+_HOUSEBOUND = re.compile(r"\bhouse-?bound|\bbed-?bound|can(?:'|no)?t (?:get|go) out|unable to (?:get|go) out|"
+                        r"\b(?:hasn't|has not|haven't|not) (?:left|been out of) the (?:house|flat|home)|"
+                        r"\bagoraphob|\bfrail\b|\bonly (?:manage|do) phone", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Person:
     age: int | None
     age_from_note: bool
     gender: str | None  # 'female' or 'male', only from a strong cue
     communities: frozenset[str]
+    housebound: bool = False
 
 
 def read_person(referral: ReferralIn) -> Person:
@@ -54,7 +60,8 @@ def read_person(referral: ReferralIn) -> Person:
     age = referral.age if referral.age is not None else note_age(text)
     return Person(age, referral.age is None and age is not None, note_gender(text),
                   frozenset(c for c, (words, languages) in COMMUNITIES.items()
-                            if referral.language in languages or re.search(rf"\b(?:{words})\b", text, re.IGNORECASE)))
+                            if referral.language in languages or re.search(rf"\b(?:{words})\b", text, re.IGNORECASE)),
+                  _HOUSEBOUND.search(text) is not None)
 
 
 def note_age(text: str) -> int | None:

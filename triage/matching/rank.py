@@ -13,6 +13,7 @@ from triage.matching.reasons import DELIVERY_WORDS, LANGUAGE_NAMES, reasons
 from triage.schemas import Asset, ReferralIn, Suggestion
 
 DISTANCE_SCALE_KM = 5.0
+REMOTE_NEARNESS = 0.5  # no travel counts like a place about 3.5 km away; housebound people get person_fit
 SECONDARY_NEED = 0.6  # an asset's first need is its main purpose; the others count for less
 OLDER_FROM, YOUNGER_UNTIL = 50, 30  # an age limit at or past these marks an asset for an age group
 
@@ -96,15 +97,18 @@ def features(candidate: Candidate, referral: ReferralIn, need_scores: Mapping[st
             "semantic": max(candidate.similarity, 0.0),
             "need_fit": max(candidate.need_fit, 0.0),
             "passage": max(candidate.passage_similarity, 0.0),
-            "person_fit": person_fit(candidate.asset, referral),
+            "person_fit": person_fit(candidate.asset, referral, person.housebound),
             "nearness": nearness(candidate.asset, km),
             "declined": max(candidate.declined_similarity, 0.0),
             "audience": audience_fit(asset_audience(candidate.asset), person)[0]}
 
 
-def person_fit(asset: Asset, referral: ReferralIn) -> float:
-    """Marks of an asset made for this person: their age group, their language, their way of taking part."""
+def person_fit(asset: Asset, referral: ReferralIn, housebound: bool = False) -> float:
+    """Marks of an asset made for this person: their age group, their language, their way of taking
+    part (stated, or no travel for someone housebound)."""
     marks = 0
+    if housebound and is_remote(asset):
+        marks += 1
     if referral.age is not None and is_age_targeted(asset):
         marks += 1
     if referral.language and referral.language != "en" and referral.language in asset.languages:
@@ -119,11 +123,14 @@ def is_age_targeted(asset: Asset) -> bool:
         (asset.max_age is not None and asset.max_age <= YOUNGER_UNTIL)
 
 
+def is_remote(asset: Asset) -> bool:
+    return bool(asset.delivery) and set(asset.delivery) <= {"online", "phone"}
+
+
 def nearness(asset: Asset, km: float | None) -> float:
     if km is not None:
         return math.exp(-km / DISTANCE_SCALE_KM)
-    remote = asset.delivery and set(asset.delivery) <= {"online", "phone"}
-    return 1.0 if remote else 0.5
+    return REMOTE_NEARNESS if is_remote(asset) else 0.5
 
 
 def score_candidates(referral: ReferralIn, need_scores: Mapping[str, float], candidates: Sequence[Candidate],
