@@ -16,6 +16,16 @@ from triage.schemas import Asset, ReferralIn
     ("I'm 30, single, and I work 4 on 4 off", 30),
     ("Lives with her two children (4 and 9) in a damp flat.", None),
     ("I'm 100% sure he needs help.", None),
+    ("Lives with her two children aged 4 and 9", None),
+    ("Carer for her husband, Mr Jones, 82, who has dementia", None),
+    ("Lives alone. Husband, 80, died in May", None),
+    ("Grandson, 7, lives with her", None),
+    ("Referral received. Friday, 12 May", None),
+    ("Mr J Smith 22 Park Road", None),
+    ("Mrs Khan, 5 children", None),
+    ("I'm 5 years behind on council tax", None),
+    ("I'm 16 stone and out of breath", None),
+    ("Rent, 60 a week", None),
 ])
 def test_age_is_read_only_where_the_note_is_clear(text, age):
     assert note_age(text) == age
@@ -25,6 +35,8 @@ def test_gender_comes_from_the_first_strong_cue():
     assert note_gender("Mrs Lau, 74, her husband Mr Lau died") == "female"
     assert note_gender("78M, widowed Jan") == "male"
     assert note_gender("I'm 23 and non-binary") is None
+    assert note_gender("Referred by Ms Jones (practice nurse) for Mr Ahmed, 60") == "male"
+    assert note_gender("Lonely since her husband Mr Lau died") is None
 
 
 def test_an_age_given_with_the_referral_wins_over_the_note():

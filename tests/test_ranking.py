@@ -60,11 +60,17 @@ def test_closest_need_evidence_breaks_a_tie_between_two_services_for_one_need():
 def test_reasons_quote_the_matching_passage_and_suit_the_housebound():
     phone = Candidate(asset(delivery=["phone"], min_age=60), 0.5, passage="used to sing in a choir at chapel",
                       passage_similarity=0.55)
-    said = reasons(phone, ["loneliness"], None, PERSON)
+    said = reasons(phone, ["loneliness"], None, ReferralIn(text="Housebound since his fall.", age=74))
     assert said[0] == "addresses loneliness"
     assert 'matches "used to sing in a choir at chapel"' in said
     assert "phone-based, no travel needed: suits someone housebound" in said
     assert "for ages 60+, fits age 74" in said
+    assert "phone-based, no travel needed" in reasons(phone, [], None, PERSON)
+
+
+def test_an_age_read_from_the_note_is_shown_as_such():
+    older = Candidate(asset(min_age=60), 0.5)
+    assert "for ages 60+, fits age 74 (read from the note)" in reasons(older, [], None, ReferralIn(text="74F, alone."))
 
 
 def test_weak_passages_are_not_quoted():
@@ -96,3 +102,12 @@ def test_refusals_are_told_apart_from_negated_needs(parser):
     note = parser.parse("Declines talking therapy but would like to meet people. Can't afford food this week.")
     assert note_passages(note, declined=True) == ["Declines talking therapy"]
     assert "Can't afford food this week" in note_passages(note)
+
+
+def test_referrer_headers_times_and_addresses_are_handled(parser):
+    from triage.matching.passages import note_passages
+
+    passages = note_passages(parser.parse("Adult social care contact: widowed in August and feeling very low. "
+                                          "Lives near Brackley Park."))
+    assert passages == ["widowed in August", "feeling very low"]
+    assert "Seen 10:30 today" in note_passages(parser.parse("Seen 10:30 today, lonely since the summer"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +35,7 @@ from triage.taxonomy import NEED_IDS, RISK_IDS
 
 log = logging.getLogger(__name__)
 SEARCH_DEPTH = 200
+PASSAGE_BATCH = 8  # small batches keep short passages from being padded to the length of the note
 
 
 @dataclass(frozen=True)
@@ -94,25 +95,24 @@ class Triage:
         closeness to each need's evidence."""
         if not referrals:
             return []
-        texts = [r.text for r in referrals]
-        notes = self.parser.parse_many(texts)
-        vectors = self.embedder.encode(texts)
-        classifications = self._classify_notes(referrals, notes, vectors)
+        notes = self.parser.parse_many([r.text for r in referrals])
+        classifications = self._classify_notes(referrals, notes, None)
         for referral, note, classification in zip(referrals, notes, classifications):
             if referral.needs is not None:
                 classification.needs = self._given_needs(note, classification, referral.needs)
         passages = [note_passages(n) for n in notes]
         declined = [note_passages(n, declined=True) for n in notes]
         evidence = [{n.need: [e.text for e in n.evidence] for n in c.needs} for c in classifications]
-        passage_vectors = self._encode_groups(passages + declined)
+        vectors = self._encode_once([r.text for r in referrals] + [t for group in passages + declined for t in group]
+                                   + [t for needs in evidence for texts in needs.values() for t in texts])
         out = []
         for i, referral in enumerate(referrals):
-            evidence_vectors = dict(zip(evidence[i], self._encode_groups(list(evidence[i].values()))))
-            candidates, asset_vectors = self.catalogue.candidates(vectors[i], k=depth)
-            candidates = with_closest_passage(candidates, asset_vectors, passages[i], passage_vectors[i])
-            candidates = with_closest_passage(candidates, asset_vectors, declined[i],
-                                              passage_vectors[len(referrals) + i], declined=True)
-            candidates = with_need_fit(candidates, asset_vectors, evidence_vectors)
+            candidates, asset_vectors = self.catalogue.candidates(vectors([referral.text])[0], k=depth)
+            candidates = with_closest_passage(candidates, asset_vectors, passages[i], vectors(passages[i]))
+            candidates = with_closest_passage(candidates, asset_vectors, declined[i], vectors(declined[i]),
+                                              declined=True)
+            candidates = with_need_fit(candidates, asset_vectors,
+                                       {need: vectors(texts) for need, texts in evidence[i].items()})
             out.append(MatchInput(referral, classifications[i], candidates))
         return out
 
@@ -123,10 +123,12 @@ class Triage:
         missing = self.classifier.evidence_for(note, [n for n in needs if not found.get(n)])
         return [NeedPrediction(need=n, score=1.0, evidence=found.get(n) or missing.get(n, [])) for n in needs]
 
-    def _encode_groups(self, groups: list[list[str]]) -> list[np.ndarray]:
-        """Encode lists of texts in one batch; one array per list."""
-        flat = self.embedder.encode([t for group in groups for t in group])
-        return np.split(flat, np.cumsum([len(g) for g in groups])[:-1]) if groups else []
+    def _encode_once(self, texts: list[str]) -> Callable[[list[str]], np.ndarray]:
+        """Encode the distinct texts in one batch; returns a lookup from texts to their rows."""
+        distinct = list(dict.fromkeys(texts))
+        rows = dict(zip(distinct, self.embedder.encode(distinct, batch_size=PASSAGE_BATCH)))
+        empty = np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return lambda wanted: np.vstack([rows[t] for t in wanted]) if wanted else empty
 
     def import_assets(self, path: Path, *, replace: bool = False, fmt: Format = "auto") -> ImportReport:
         """Our CSV or Open Referral UK: validate the whole file first; write nothing if any record is bad."""

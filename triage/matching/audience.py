@@ -15,28 +15,34 @@ from dataclasses import dataclass
 from triage.schemas import Asset, ReferralIn
 
 COMMUNITIES = {  # community -> (words that name it, languages that imply it)
-    "Polish": (r"polish|poles?|poland|polski", {"pl"}),
+    "Polish": (r"polish|poland|polski", {"pl"}),
     "Ukrainian": (r"ukrain\w*", {"uk"}),
     "Somali": (r"somali\w*", {"so"}),
     "Chinese": (r"chinese|cantonese|mandarin|hong kong", {"zh", "yue"}),
     "South Asian": (r"south asian|pakistani|bangladeshi|indian|punjabi|urdu|bengali|gujarati|sikh",
                     {"ur", "pa", "bn", "gu", "hi"}),
-    "refugee": (r"refugees?|asylum|home office", set()),
-    "migrant worker": (r"migrant|by agency|agency work\w*|through an agency|"
-                       r"from (?:romania|poland|portugal|lithuania|latvia|bulgaria|slovakia)", set()),
+    "refugee": (r"refugees?|asylum", set()),
+    "migrant worker": ((r"migrant|by agency|agency work\w*|through an agency|"
+                        r"from (?:romania|poland|portugal|lithuania|latvia|bulgaria|slovakia)"), set()),
 }
-_AGE_PATTERNS = [re.compile(p, flags) for p, flags in [
-    (r"^\W*(\d{1,3}) ?(?:yo|y/o|y\.o\.|yrs?|years?)? ?(?:old )?(?:M|F|male|female)\b", 0),
-    (r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.? [A-Z][\w'-]*(?: [A-Z][\w'-]*)?,? \(?(?:aged )?(\d{1,3})\b", 0),
-    (r"\bI(?:'m| am|m) (?:a )?(\d{1,3})\b(?! ?(?:%|pounds|quid|weeks|days|hours|months|minutes))", re.I),
-    (r"^[^.\n]{0,80}?\baged (\d{1,3})\b", re.I),
-    (r"(?:^\W*|[.:;]\s+)[A-Z][a-z'-]+(?: [A-Z][\w'-]*)?\.?, (\d{1,3})\b(?! ?%)", 0),
+_AGE_END = r"(?=\s*(?:[,;.)!]|$)|\s+(?:and|but|now|yo|y/o|years? old|yrs? old)\b)"
+_AGE_PATTERNS = [re.compile(p + _AGE_END, flags) for p, flags in [
+    (r"^(?:[^.:\n]{0,60}:\s*)?\W*(\d{1,3}) ?(?:yo|y/o|y\.o\.|yrs?|years?)? ?(?:old )?(?:M|F|male|female)\b", 0),
+    (r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.? [A-Z][\w'-]*(?: [A-Z][\w'-]*)?,? \(?(?:aged )?(\d{1,3})", 0),
+    (r"\bI(?:'m| am|m) (?:a )?(\d{1,3})", re.IGNORECASE),
+    (r"^[^.\n]{0,80}?\baged (\d{1,3})", re.IGNORECASE),
+    (r"(?:^\W*|[.:;]\s+)[A-Z][a-z'-]+(?: [A-Z][\w'-]*)?\.?, (\d{1,3})", 0),
 ]]
+_SOMEONE_ELSE = re.compile(r"\b(?:husband|wife|partner|son|daughter|child|children|kids?|grand\w*|mum|mother|"
+                           r"dad|father|brother|sister|neighbour|friend|baby|boy|girl|nephew|niece|cares? for|"
+                           r"caring for|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+_REFERRER = re.compile(r"\b(?:by|from|per|dear|dr|gp|nurse|worker|officer)\W*$", re.IGNORECASE)
 _FEMALE = re.compile(r"\b\d{1,3} ?(?:yo|y/o)? ?F\b|\b(?:Mrs|Ms|Miss)\b|\b(?:woman|lady|widow|mum of|mother of)\b")
 _MALE = re.compile(r"\b\d{1,3} ?(?:yo|y/o)? ?M\b|\bMr\b|\b(?:gentleman|widower|dad of|father of)\b")
 _WOMEN_ONLY = re.compile(r"\bwomen[- ]only\b|\bfor (?:\w+ ){0,2}women\b|\bladies'? group\b", re.IGNORECASE)
 _MEN_ONLY = re.compile(r"\bmen's shed\b|\bfor (?:\w+ ){0,2}men\b|\bmen[- ]only\b", re.IGNORECASE)
-_BOTH_GENDERS = re.compile(r"\b(?:men and women|women and men|men or women|women or men)\b", re.IGNORECASE)
+_BOTH_GENDERS = re.compile(r"\b(?:men,? (?:\w+ )?(?:and|or) women|women,? (?:\w+ )?(?:and|or) men|"
+                           r"men, women|women, men)\b", re.IGNORECASE)
 _FOR_COMMUNITY = r"\b(?:for|supporting|serving|from) (?:\w+ ){{0,3}}(?:{words})\b|\b(?:{words}) community\b"
 
 
@@ -65,17 +71,26 @@ def read_person(referral: ReferralIn) -> Person:
 
 
 def note_age(text: str) -> int | None:
+    """The person's age where the wording leaves little doubt; never an age that follows a word for
+    someone else ('husband, 80', 'children aged 4') or a day ('Friday, 12 May')."""
     for pattern in _AGE_PATTERNS:
-        if (found := pattern.search(text)) and 4 <= int(found.group(1)) <= 105:
-            return int(found.group(1))
+        for found in pattern.finditer(text):
+            before = text[max(0, found.start() - 25):found.start(1)]
+            if 4 <= int(found.group(1)) <= 105 and not _SOMEONE_ELSE.search(before):
+                return int(found.group(1))
     return None
 
 
 def note_gender(text: str) -> str | None:
-    female, male = _FEMALE.search(text), _MALE.search(text)
-    if female and (not male or female.start() < male.start()):
-        return "female"
-    return "male" if male else None
+    """The first strong cue that is about the person, not the referrer ('referred by Ms Jones') or a
+    relative ('her husband Mr Lau')."""
+    cues = sorted([(m.start(), "female") for m in _FEMALE.finditer(text)] +
+                  [(m.start(), "male") for m in _MALE.finditer(text)])
+    for start, gender in cues:
+        before = text[max(0, start - 25):start]
+        if not (_SOMEONE_ELSE.search(before) or _REFERRER.search(before)):
+            return gender
+    return None
 
 
 @dataclass(frozen=True)
@@ -99,7 +114,12 @@ def audience_fit(audience: Audience, person: Person) -> tuple[float, str]:
         shared = sorted(audience.communities & person.communities)
         if shared:
             return 1.0, f"for the {shared[0]} community"
-        return -1.0, f"for the {sorted(audience.communities)[0]} community"
+        return -1.0, f"for the {min(audience.communities)} community"
     if audience.gender and audience.gender == person.gender:
         return 1.0, f"for {'women' if audience.gender == 'female' else 'men'}"
     return 0.0, ""
+
+
+def is_remote(asset: Asset) -> bool:
+    """Taken part in by phone or online only: no travel."""
+    return bool(asset.delivery) and set(asset.delivery) <= {"online", "phone"}

@@ -15,9 +15,9 @@ from triage.nlp.notes import ParsedNote
 MIN_WORDS = 3
 WHERE_THEY_LIVE = re.compile(r"^(?:lives?|living|based) (?:in|near|on|at|off|by)\b", re.IGNORECASE)  # distance says it
 HEADER_MAX = 60
-DECLINING = re.compile(r"\b(declin(es|ed|ing)|refus(es|ed|ing)|turned down|not keen|not interested|"
-                       r"(does ?n[o']t|did ?n[o']t|won'?t|wouldn'?t) (want|like|go|do|fancy)|not one for|"
-                       r"doesn'?t fancy|can'?t face|hates?)\b", re.IGNORECASE)
+DECLINING = re.compile(r"\b(?:declin(?:es|ed|ing)|refus(?:es|ed|ing)|turned down|not keen on|not interested in|"
+                       r"(?:does ?n[o']t|did ?n[o']t|won'?t|wouldn'?t) (?:want to (?:go|attend|join|see|try)|"
+                       r"want (?:any|a|groups?|counselling|therapy)|go to|fancy)|not one for)\b", re.IGNORECASE)
 
 
 def note_passages(note: ParsedNote, *, declined: bool = False) -> list[str]:
@@ -38,7 +38,8 @@ def note_passages(note: ParsedNote, *, declined: bool = False) -> list[str]:
 def header_end(text: str) -> int:
     """Where an opening 'who referred' header ends ('Adult social care contact:', 'IDVA referral:'), or 0."""
     colon = text.find(":")
-    return colon if 0 < colon <= HEADER_MAX and "." not in text[:colon] else 0
+    is_header = 0 < colon <= HEADER_MAX and "." not in text[:colon] and not text[colon - 1].isdigit()
+    return colon if is_header else 0
 
 
 def with_closest_passage(candidates: Sequence[Candidate], asset_vectors: np.ndarray,

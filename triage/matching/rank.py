@@ -8,12 +8,18 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from triage.matching.audience import Person, asset_audience, audience_fit, read_person
+from triage.matching.audience import (
+    Person,
+    asset_audience,
+    audience_fit,
+    is_remote,
+    read_person,
+)
 from triage.matching.reasons import DELIVERY_WORDS, LANGUAGE_NAMES, reasons
 from triage.schemas import Asset, ReferralIn, Suggestion
 
 DISTANCE_SCALE_KM = 5.0
-REMOTE_NEARNESS = 0.5  # no travel counts like a place about 3.5 km away; housebound people get person_fit
+UNKNOWN_NEARNESS = 0.5
 SECONDARY_NEED = 0.6  # an asset's first need is its main purpose; the others count for less
 OLDER_FROM, YOUNGER_UNTIL = 50, 30  # an age limit at or past these marks an asset for an age group
 
@@ -76,7 +82,9 @@ def eligibility_problem(asset: Asset, referral: ReferralIn) -> str | None:
 
 
 def distance_km(asset: Asset, referral: ReferralIn) -> float | None:
-    if None in (asset.latitude, asset.longitude, referral.latitude, referral.longitude):
+    """Great-circle km between the person and an asset they would travel to; None when either place is
+    unknown or the asset needs no travel."""
+    if is_remote(asset) or None in (asset.latitude, asset.longitude, referral.latitude, referral.longitude):
         return None
     lat1, lon1, lat2, lon2 = map(math.radians, (referral.latitude, referral.longitude,
                                                 asset.latitude, asset.longitude))
@@ -98,7 +106,7 @@ def features(candidate: Candidate, referral: ReferralIn, need_scores: Mapping[st
             "need_fit": max(candidate.need_fit, 0.0),
             "passage": max(candidate.passage_similarity, 0.0),
             "person_fit": person_fit(candidate.asset, referral, person.housebound),
-            "nearness": nearness(candidate.asset, km),
+            "nearness": nearness(km),
             "declined": max(candidate.declined_similarity, 0.0),
             "audience": audience_fit(asset_audience(candidate.asset), person)[0]}
 
@@ -123,14 +131,9 @@ def is_age_targeted(asset: Asset) -> bool:
         (asset.max_age is not None and asset.max_age <= YOUNGER_UNTIL)
 
 
-def is_remote(asset: Asset) -> bool:
-    return bool(asset.delivery) and set(asset.delivery) <= {"online", "phone"}
-
-
-def nearness(asset: Asset, km: float | None) -> float:
-    if km is not None:
-        return math.exp(-km / DISTANCE_SCALE_KM)
-    return REMOTE_NEARNESS if is_remote(asset) else 0.5
+def nearness(km: float | None) -> float:
+    """Distance decay; unknown distance, or no travel, counts like a place about 3.5 km away."""
+    return math.exp(-km / DISTANCE_SCALE_KM) if km is not None else UNKNOWN_NEARNESS
 
 
 def score_candidates(referral: ReferralIn, need_scores: Mapping[str, float], candidates: Sequence[Candidate],

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from triage.matching.audience import Person, asset_audience, audience_fit, read_person
+from triage.matching.audience import (
+    Person,
+    asset_audience,
+    audience_fit,
+    is_remote,
+    read_person,
+)
 from triage.schemas import Asset, ReferralIn
 
 if TYPE_CHECKING:
@@ -33,7 +39,7 @@ def reasons(candidate: Candidate, covered: list[str], km: float | None, referral
     fit, why = audience_fit(asset_audience(asset), person)
     if why:
         out.append(why + (", as the person" if fit > 0 else ": check it suits the person"))
-    out.extend(_delivery(asset, km))
+    out.extend(_delivery(asset, km, person.housebound))
     if referral.language and referral.language != "en" and referral.language in asset.languages:
         out.append(f"offered in {LANGUAGE_NAMES.get(referral.language, referral.language)}")
     if asset.min_age is not None or asset.max_age is not None:
@@ -45,11 +51,11 @@ def reasons(candidate: Candidate, covered: list[str], km: float | None, referral
     return out
 
 
-def _delivery(asset: Asset, km: float | None) -> list[str]:
-    remote = bool(asset.delivery) and set(asset.delivery) <= {"phone", "online"}
-    if remote:
+def _delivery(asset: Asset, km: float | None, housebound: bool) -> list[str]:
+    if is_remote(asset):
         kind = {"phone": "phone-based", "online": "online"} if len(set(asset.delivery)) == 1 else {}
-        return [f"{kind.get(asset.delivery[0], 'by phone or online')}, no travel needed: suits someone housebound"]
+        suits = ": suits someone housebound" if housebound else ""
+        return [f"{kind.get(asset.delivery[0], 'by phone or online')}, no travel needed{suits}"]
     if km is not None and "in_person" in asset.delivery:
         return [f"in person, {km:.1f} km away"]
     return [join([DELIVERY_WORDS[d] for d in asset.delivery]).capitalize()] if asset.delivery else []
