@@ -111,3 +111,8 @@ def test_referrer_headers_times_and_addresses_are_handled(parser):
                                           "Lives near Brackley Park."))
     assert passages == ["widowed in August", "feeling very low"]
     assert "Seen 10:30 today" in note_passages(parser.parse("Seen 10:30 today, lonely since the summer"))
+
+
+def test_language_tags_are_read_as_their_primary_language():
+    assert ReferralIn(text="x", language="en-GB").language == "en"
+    assert asset(languages=["EN", "pl_PL"]).languages == ["en", "pl"]

@@ -10,9 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from triage.errors import ImportRejected, InputError
+from pydantic import ValidationError
+
+from triage.errors import ImportRejected, InputError, describe_validation_error
 from triage.matching.rank import eligibility_problem
-from triage.schemas import Asset, ReferralIn
+from triage.schemas import Asset, ReferralIn, need_ids
 
 MATCHING_SET = Path(__file__).resolve().parent / "data" / "matching" / "matching_set.jsonl"
 DEV_SHARE = 0.3  # a fixed third of the cases for tuning the ranker; the rest is never tuned on
@@ -39,18 +41,33 @@ def case_split(case_id: str) -> str:
 
 
 def load_matching_set(path: Path = MATCHING_SET) -> list[MatchingCase]:
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-            gold = tuple(raw.pop("needs"))
-            relevance = {str(k): int(v) for k, v in raw.pop("relevance").items()}
-            cases.append(MatchingCase(ReferralIn.model_validate(raw), gold, relevance))
-        except (ValueError, KeyError) as e:
-            raise InputError(f"{path.name} line {number}", str(e)) from e
+    """Every line validated: a referral, known gold needs, grades 1 or 2, ids unique."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(str(path), f"cannot read: {e}") from e
+    cases: list[MatchingCase] = []
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            cases.append(_parse_case(line, f"{path.name} line {number}", {c.referral.id for c in cases}))
     return cases
+
+
+def _parse_case(line: str, where: str, seen: set[str]) -> MatchingCase:
+    try:
+        raw = json.loads(line)
+        gold = tuple(need_ids(list(raw.pop("needs"))))
+        relevance = {str(k): int(v) for k, v in dict(raw.pop("relevance")).items()}
+        referral = ReferralIn.model_validate(raw)
+    except ValidationError as e:
+        raise InputError(where, describe_validation_error(e.errors()[0])) from e
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise InputError(where, str(e) or type(e).__name__) from e
+    if referral.id in seen or not referral.id:
+        raise InputError(where, f"id '{referral.id}' is missing or repeats an earlier case")
+    if any(grade not in (1, 2) for grade in relevance.values()):
+        raise InputError(where, "relevance grades must be 1 or 2 (unlisted assets are 0)")
+    return MatchingCase(referral, gold, relevance)
 
 
 def check_judgements(cases: Sequence[MatchingCase], assets: Mapping[str, Asset]) -> None:

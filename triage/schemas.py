@@ -20,6 +20,11 @@ def need_ids(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def language_code(tag: str) -> str:
+    """The primary language of a tag, lower case: 'en-GB' -> 'en', 'PL' -> 'pl'."""
+    return tag.strip().lower().replace("_", "-").split("-")[0]
+
+
 class Evidence(BaseModel):
     start: int = Field(ge=0, description="offset of the first character in the input text")
     end: int = Field(ge=0, description="offset one past the last character")
@@ -74,7 +79,7 @@ class ReferralIn(BaseModel):
     @field_validator("language")
     @classmethod
     def _lower_language(cls, value: str | None) -> str | None:
-        return value.lower() if value else value
+        return language_code(value) if value else value
 
 
 class Suggestion(BaseModel):
@@ -119,7 +124,7 @@ class Asset(BaseModel):
     @field_validator("languages")
     @classmethod
     def _lower_languages(cls, value: list[str]) -> list[str]:
-        return [v.lower() for v in value]
+        return list(dict.fromkeys(language_code(v) for v in value))
 
     @model_validator(mode="after")
     def _consistent(self) -> Asset:

@@ -31,9 +31,13 @@ def read_directory(path: Path, fmt: Format = "auto") -> DirectoryFile:
     if not path.exists():
         raise ImportRejected([InputError(str(path), "no such file or folder")])
     chosen = detect_format(path) if fmt == "auto" else fmt
-    if chosen == "csv":
-        return DirectoryFile(read_assets_csv(path), [], "csv")
-    result = read_openreferral(path)
+    try:
+        if chosen == "csv":
+            return DirectoryFile(read_assets_csv(path), [], "csv")
+        result = read_openreferral(path)
+    except (OSError, csv.Error) as e:
+        problem = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise ImportRejected([InputError(str(path), f"cannot read as {chosen}: {problem}")]) from e
     return DirectoryFile(result.assets, result.warnings, "openreferral")
 
 
