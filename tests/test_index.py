@@ -134,3 +134,21 @@ def test_growing_past_the_limit_converts_to_approximate() -> None:
 def test_unknown_kind_is_refused_with_the_options() -> None:
     with pytest.raises(ValueError, match="ivf_sq8"):
         AssetIndex(DIM, "test", approximate="hnsw")
+
+
+def test_an_approximate_index_that_shrinks_becomes_exact_and_finds_everything():
+    index = build(2_000)
+    keep = pks(2_000)[-300:]
+    index.remove(pks(2_000)[:-300])
+    assert index.kind == "flat" and index.size == 300
+    _, found = index.search(clustered(2_000)[-1], 300)
+    assert sorted(found.tolist()) == sorted(keep)
+
+
+def test_a_saved_index_whose_file_disagrees_with_its_metadata_is_ignored(tmp_path: Path):
+    import json
+
+    build(2_000).save(tmp_path)
+    meta = json.loads((tmp_path / "assets.json").read_text())
+    (tmp_path / "assets.json").write_text(json.dumps(meta | {"kind": "flat"}))
+    assert AssetIndex.load(tmp_path, DIM, "test", exact_limit=LIMIT) is None

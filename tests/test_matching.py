@@ -124,8 +124,12 @@ def test_catalogue_brings_a_stale_index_back_in_step(embedder, tmp_path):
     catalogue = open_catalogue()
     catalogue.write([asset(id="walk", description="A walking group"), asset(id="debt", description="Debt advice")])
     catalogue.repository.remove("walk")  # the database changes behind the index's back
-    catalogue.repository.upsert([asset(id="food", description="A food bank")])
+    catalogue.repository.upsert([asset(id="food", description="A food bank"),
+                                 asset(id="debt", description="A choir for older people")])
     reopened = open_catalogue()
     assert reopened.index.ids() == {s.pk for s in reopened.repository.all()}
     found, _ = reopened.candidates(embedder.encode(["somewhere to get food"])[0], k=1)
     assert found[0].asset.id == "food"
+    changed = reopened.repository.get("debt")
+    assert np.allclose(reopened.index.vectors([changed.pk])[0], embedder.encode([changed.asset.document])[0],
+                       atol=1e-5)  # re-embedded, not its old text

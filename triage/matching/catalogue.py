@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,9 +15,15 @@ from triage.matching.index import AssetIndex
 from triage.matching.rank import Candidate
 from triage.nlp.embedder import Embedder
 from triage.schemas import Asset
-from triage.store.assets import AssetRepository
+from triage.store.assets import AssetRepository, StoredAsset
 
 log = logging.getLogger(__name__)
+HASHES_FILE = "documents.json"
+
+
+def document_hash(asset: Asset) -> str:
+    """A short hash of the text the asset is embedded from."""
+    return hashlib.sha256(asset.document.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -28,32 +36,35 @@ class ImportReport:
 
 
 class AssetCatalogue:
+    """The directory's database and its vector index, kept in step: every write goes to the database
+    in one transaction, then to the index; at start the index is checked against the database by each
+    asset's key and a hash of its embedded text, and only what differs is embedded again."""
+
     def __init__(self, repository: AssetRepository, embedder: Embedder, index_dir: Path) -> None:
         self.repository = repository
         self.embedder = embedder
         self.index_dir = index_dir
-        self.index = self._load_or_rebuild()
+        self.hashes: dict[int, str] = {}
+        self.index = self._load_in_step()
 
-    def _load_or_rebuild(self) -> AssetIndex:
-        """The saved index brought in step with the database (only the assets that differ are
-        embedded), or a new one built from the database when none fits."""
+    def _load_in_step(self) -> AssetIndex:
         stored = self.repository.all()
         index = AssetIndex.load(self.index_dir, self.embedder.dimension, self.embedder.name)
         if index is None:
             log.info("building the asset index from the database (%d assets)", len(stored))
-            index = AssetIndex.build([s.pk for s in stored], self.embedder.encode([s.asset.document for s in stored]),
-                                     dimension=self.embedder.dimension, embedder=self.embedder.name)
-            index.save(self.index_dir)
-            return index
+            self.index = AssetIndex.build([s.pk for s in stored], self.embedder.encode([s.asset.document for s in stored]),
+                                          dimension=self.embedder.dimension, embedder=self.embedder.name)
+            self._save(stored)
+            return self.index
+        self.index, self.hashes = index, self._read_hashes()
         indexed = index.ids()
-        missing = [s for s in stored if s.pk not in indexed]
+        stale = [s for s in stored if s.pk not in indexed or self.hashes.get(s.pk) != document_hash(s.asset)]
         extra = sorted(indexed - {s.pk for s in stored})
-        if missing or extra:
-            log.info("index out of step with the database: adding %d, removing %d", len(missing), len(extra))
+        if stale or extra:
+            log.info("index out of step with the database: embedding %d, removing %d", len(stale), len(extra))
             index.remove(extra)
-            if missing:
-                index.upsert([s.pk for s in missing], self.embedder.encode([s.asset.document for s in missing]))
-            index.save(self.index_dir)
+            index.upsert([s.pk for s in stale], self.embedder.encode([s.asset.document for s in stale]))
+            self._save(stored)
         return index
 
     def write(self, assets: Sequence[Asset], *, replace: bool = False) -> ImportReport:
@@ -69,17 +80,34 @@ class AssetCatalogue:
         self.index.remove(result.removed)
         if changed:
             self.index.upsert([s.pk for s in changed], np.vstack([vectors[s.asset.id] for s in changed]))
-        self.index.save(self.index_dir)
-        return ImportReport(len(result.added), len(result.updated), len(result.removed),
-                            self.index.size)
+        self._save(changed, removed=result.removed)
+        return ImportReport(len(result.added), len(result.updated), len(result.removed), self.index.size)
 
     def remove(self, asset_id: str) -> bool:
         pk = self.repository.remove(asset_id)
         if pk is None:
             return False
         self.index.remove([pk])
-        self.index.save(self.index_dir)
+        self._save([], removed=[pk])
         return True
+
+    def _save(self, changed: Sequence[StoredAsset], *, removed: Sequence[int] = ()) -> None:
+        """Persist the index and the hash of each indexed asset's text (the hashes last: a crash in
+        between leaves the changed assets marked stale, to be embedded again at start)."""
+        for pk in removed:
+            self.hashes.pop(pk, None)
+        self.hashes |= {s.pk: document_hash(s.asset) for s in changed}
+        self.index.save(self.index_dir)
+        tmp = self.index_dir / (HASHES_FILE + ".tmp")
+        tmp.write_text(json.dumps({str(k): v for k, v in self.hashes.items()}), encoding="utf-8")
+        tmp.replace(self.index_dir / HASHES_FILE)
+
+    def _read_hashes(self) -> dict[int, str]:
+        try:
+            raw = json.loads((self.index_dir / HASHES_FILE).read_text(encoding="utf-8"))
+            return {int(k): str(v) for k, v in raw.items()}
+        except (OSError, ValueError, AttributeError):
+            return {}
 
     def candidates(self, query: np.ndarray, *, k: int) -> tuple[list[Candidate], np.ndarray]:
         """The k assets closest to the query, with their cosine similarity, and their vectors."""

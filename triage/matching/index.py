@@ -164,9 +164,12 @@ class AssetIndex:
             self.index.add_with_ids(matrix, keys)
 
     def remove(self, ids: Sequence[int] | np.ndarray) -> None:
+        """Remove these ids; an approximate index that shrinks to half the exact limit becomes exact."""
         if len(ids) > 0:
             with omp_threads(self._threads_for(len(ids))):
                 self.index.remove_ids(_keys(ids))
+            if self.kind != "flat" and self.size <= self.exact_limit // 2:
+                self._rebuild(np.zeros(0, dtype=np.int64), np.zeros((0, self.dimension), dtype=np.float32))
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of the k nearest assets to one query vector; ids are -1 past the end."""
@@ -193,7 +196,9 @@ class AssetIndex:
         tmp.replace(folder / INDEX_FILE)
         meta = {"dimension": self.dimension, "embedder": self.embedder, "size": self.size,
                 **asdict(self.params)}
-        (folder / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        tmp = folder / (META_FILE + ".tmp")
+        tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        tmp.replace(folder / META_FILE)
 
     @classmethod
     def load(cls, folder: Path, dimension: int, embedder: str, *, exact_limit: int = EXACT_LIMIT,
@@ -210,10 +215,14 @@ class AssetIndex:
                 return None
             index = cls(dimension, embedder, exact_limit=exact_limit, approximate=approximate)
             index.index, index.params = faiss.read_index(str(folder / INDEX_FILE)), params
+            if isinstance(index.index, faiss.IndexIVF) != (params.kind != "flat"):
+                log.warning("ignoring the saved index: its file does not hold a %s index", params.kind)
+                return None
             if params.kind != "flat":
                 index.index.nprobe = params.nprobe
             return index
-        except (OSError, KeyError, ValueError, RuntimeError):
+        except (OSError, KeyError, ValueError, RuntimeError) as e:
+            log.warning("ignoring the saved index in %s: %s", folder, e)
             return None
 
     def _all_ids(self) -> np.ndarray:
