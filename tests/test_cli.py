@@ -131,3 +131,16 @@ def test_evaluate_matching_prints_ranker_and_baselines(run, tmp_path):
             rows.setdefault(line.split()[0], line.split()[1:])
     assert {"ranker", "ranker_gold_needs", "tfidf", "embedding"} <= set(rows)
     assert rows["ranker"][3] == "0"  # no ineligible asset suggested
+
+
+def test_a_service_that_closes_is_removed_by_the_next_import(run, tmp_path):
+    feed = tmp_path / "feed.json"
+    service = {"id": "0a1b2c3d-0000-4000-8000-000000000001", "name": "Tuesday Lunch Club", "status": "active",
+               "description": "A hot lunch and company for older people."}
+    feed.write_text(json.dumps([service]))
+    assert run("assets", "import", str(feed)).returncode == 0
+    assert service["id"] in run("assets", "export").stdout
+    feed.write_text(json.dumps([service | {"status": "defunct"}]))
+    result = run("assets", "import", str(feed))
+    assert result.returncode == 0 and json.loads(result.stdout)["removed"] == 1
+    assert service["id"] not in run("assets", "export").stdout

@@ -242,8 +242,9 @@ def test_a_service_without_description_borrows_its_name():
 
 def test_an_inactive_service_is_left_out_with_a_warning():
     result = parse_openreferral([service(id="a"), service(id="b", status="defunct")], source="feed.json")
-    assert [a.id for a in result.assets] == ["a"]
-    assert "feed.json [1]: field 'status': 'defunct', so not imported" in [str(w) for w in result.warnings]
+    assert [a.id for a in result.assets] == ["a"] and result.withdrawn == ["b"]
+    assert any(str(w).startswith("feed.json [1]: field 'status': 'defunct', so not imported")
+               for w in result.warnings)
 
 
 # --- mapping ----------------------------------------------------------------------------------------
@@ -372,3 +373,15 @@ def test_a_triage_id_that_does_not_belong_to_the_service_id_is_not_trusted():
     asset, warnings = one(record)
     assert asset.id == str(uuid.UUID(int=9))
     assert any("triage asset id 'walk-1' does not belong to id" in w for w in warnings)
+
+
+@pytest.mark.parametrize(("wording", "ages"), [
+    ("aged 12 and over", (12, None)), ("18+", (18, None)), ("ages 8 to 12", (8, 12)),
+    ("16-25 year-olds", (16, 25)), ("aged under 25", (None, 24)), ("For over 50s", (50, None)),
+    ("1 to 1 support for adults", (None, None)), ("Parents and carers of children under 5", (None, None)),
+    ("people with 2-3 long-term conditions", (None, None)), ("Year 7 to 11 pupils", (None, None)),
+])
+def test_eligibility_wording_gives_ages_only_when_it_speaks_of_ages(wording, ages):
+    from triage.matching.openreferral_vocab import ages_in
+
+    assert ages_in(wording) == ages

@@ -134,7 +134,9 @@ class Triage:
         """Our CSV or Open Referral UK: validate the whole file first; write nothing if any record is bad."""
         source = read_directory(path, fmt)
         report = self._write_assets(self.catalogue, source.assets, replace=replace)
-        return dataclasses.replace(report, warnings=tuple(str(w) for w in source.warnings))
+        withdrawn = sum(self.catalogue.remove(asset_id) for asset_id in source.withdrawn)
+        return dataclasses.replace(report, removed=report.removed + withdrawn, total=self.catalogue.index.size,
+                                   warnings=tuple(str(w) for w in source.warnings))
 
     def _write_assets(self, catalogue: AssetCatalogue, assets: list[Asset], *, replace: bool) -> ImportReport:
         return catalogue.write(self.infer_asset_needs(assets), replace=replace)

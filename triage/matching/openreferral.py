@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ class OpenReferralImport:
 
     assets: list[Asset]
     warnings: list[InputError]
+    withdrawn: list[str] = field(default_factory=list)  # ids of services no longer active
 
 
 def read_openreferral(path: Path) -> OpenReferralImport:
@@ -122,16 +123,19 @@ def _import(records: list[tuple[str, Any]], source: str, warnings: list[InputErr
     if errors:
         raise ImportRejected(errors)
     assets: list[Asset] = []
+    withdrawn: list[str] = []
     for group in _by_id(mapped):
         kept = _newest(group)
         if len(group) > 1:
             warnings.append(_duplicates(group, kept, source))
         warnings.extend(kept.report.warnings)
-        if kept.status != "active":
-            warnings.append(InputError(kept.where, f"field 'status': {kept.status!r}, so not imported"))
+        if kept.status != "active" and kept.asset is not None:
+            warnings.append(InputError(kept.where, f"field 'status': {kept.status!r}, so not imported "
+                                                   "(and removed from the directory if it was there)"))
+            withdrawn.append(kept.asset.id)
         elif kept.asset is not None:
             assets.append(kept.asset)
-    return OpenReferralImport(assets, warnings + _summaries(mapped, source))
+    return OpenReferralImport(assets, warnings + _summaries(mapped, source), withdrawn)
 
 
 def _by_id(mapped: list[Mapped]) -> list[list[Mapped]]:

@@ -176,6 +176,9 @@ def _ages(record: dict[str, Any], r: Report) -> dict[str, int | None]:
     low, high = _age(record, "minimum_age", r), _age(record, "maximum_age", r)
     if record.get("minimum_age") is None and record.get("maximum_age") is None:
         low, high = vocab.ages_in(r.text(record, "eligibility_description"))
+        if low is not None or high is not None:
+            r.warn("eligibility_description", f"ages {low if low is not None else 0}-"
+                   f"{high if high is not None else 'any'} read from its wording")
     if low is not None and high is not None and low > high:
         r.error("minimum_age", f"{low} is above maximum_age {high}")
     return {"min_age": low, "max_age": high}

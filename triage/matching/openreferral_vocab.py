@@ -84,15 +84,24 @@ def language_code(code: str, name: str) -> str | None:
     return _BY_NAME.get((name or code).strip().lower())
 
 
+_AGE_RANGE = re.compile(r"\bage[sd]? ?(\d{1,3}) ?(?:-|–|to) ?(\d{1,3})\b|"
+                        r"\b(\d{1,3}) ?(?:-|–|to) ?(\d{1,3}) ?(?:years?|yrs?|year-olds)\b", re.IGNORECASE)
+_AGE_FROM = re.compile(r"\b(?:aged? )?(\d{1,3}) ?(?:\+|years? and over|and over|or over|and above|and older|or older)|"
+                       r"\b(?:aged|adults?|people|those|anyone) over (\d{1,3})\b|\bover[- ](\d{1,3})s\b", re.IGNORECASE)
+_AGE_UNDER = re.compile(r"\baged under (\d{1,3})\b|\bunder (\d{1,3}) ?(?:years|yrs)\b|\bunder-(\d{1,3})s\b",
+                        re.IGNORECASE)
+
+
 def ages_in(text: str) -> tuple[int | None, int | None]:
-    """Ages from wording such as 'aged 12 and over', '18+', 'aged 8 to 12' or 'under 25'."""
-    if m := re.search(r"(\d{1,3}) ?(?:-|to) ?(\d{1,3})", text):
-        low, high = int(m[1]), int(m[2])
+    """Ages from wording that says they are ages: 'aged 12 and over', '18+', 'ages 8 to 12',
+    '16-25 year-olds', 'adults over 18', 'aged under 25'; anything else gives (None, None)."""
+    if m := _AGE_RANGE.search(text):
+        low, high = (int(g) for g in m.groups() if g is not None)
         return (low, high) if low <= high <= 120 else (None, None)
-    if m := re.search(r"(\d{1,3}) ?(?:\+|and over|or over|and above|and older|or older)|over (\d{1,3})", text):
-        return (min(int(m[1] or m[2]), 120), None)
-    if m := re.search(r"under (\d{1,3})", text):
-        return (None, min(max(int(m[1]) - 1, 0), 120))
+    if m := _AGE_FROM.search(text):
+        return (min(int(m[1] or m[2] or m[3]), 120), None)
+    if m := _AGE_UNDER.search(text):
+        return (None, min(max(int(next(g for g in m.groups() if g)) - 1, 0), 120))
     return None, None
 
 

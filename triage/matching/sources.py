@@ -4,7 +4,7 @@ told apart by the file itself unless the format is given."""
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +22,7 @@ class DirectoryFile:
     assets: list[Asset]
     warnings: list[InputError]
     format: str
+    withdrawn: list[str] = field(default_factory=list)  # ids the source says are no longer active
 
 
 def read_directory(path: Path, fmt: Format = "auto") -> DirectoryFile:
@@ -38,7 +39,7 @@ def read_directory(path: Path, fmt: Format = "auto") -> DirectoryFile:
     except (OSError, csv.Error) as e:
         problem = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         raise ImportRejected([InputError(str(path), f"cannot read as {chosen}: {problem}")]) from e
-    return DirectoryFile(result.assets, result.warnings, "openreferral")
+    return DirectoryFile(result.assets, result.warnings, "openreferral", result.withdrawn)
 
 
 def detect_format(path: Path) -> str:
