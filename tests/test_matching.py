@@ -133,3 +133,16 @@ def test_catalogue_brings_a_stale_index_back_in_step(embedder, tmp_path):
     changed = reopened.repository.get("debt")
     assert np.allclose(reopened.index.vectors([changed.pk])[0], embedder.encode([changed.asset.document])[0],
                        atol=1e-5)  # re-embedded, not its old text
+
+
+def test_the_search_widens_when_too_few_nearest_assets_are_eligible(engine, monkeypatch):
+    import triage.engine
+
+    referral = ReferralIn(text="Lonely since his wife died, misses company and sits in all day.", age=9)
+    nearest = engine.match_inputs([referral], depth=20)[0].candidates
+    assert sum(eligibility_problem(c.asset, referral) is None for c in nearest) < 5  # most are for adults
+    monkeypatch.setattr(triage.engine, "SEARCH_DEPTH", 20)
+    suggestions = engine.match([referral], top=5)[0].suggestions
+    assert len(suggestions) == 5
+    assert all(eligibility_problem(engine.catalogue.repository.get(s.asset_id).asset, referral) is None
+               for s in suggestions)

@@ -61,6 +61,7 @@ def evaluate_matching(model_dir: Path | None = None, *, path: Path = MATCHING_SE
 
 
 def systems(engine: Triage, assets: list[Asset], cases: list[MatchingCase]) -> dict[str, Ranking]:
+    """The four rankers compared: ours from the text, ours with the gold needs, TF-IDF, embeddings."""
     gold = {c.referral.id: c.with_gold_needs() for c in cases}
 
     def ranker(referrals: Sequence[ReferralIn]) -> list[list[str]]:
@@ -87,6 +88,7 @@ def systems(engine: Triage, assets: list[Asset], cases: list[MatchingCase]) -> d
 
 
 def score(cases: list[MatchingCase], ranked: list[list[str]], assets: dict[str, Asset]) -> dict[str, float]:
+    """Mean nDCG@K, hit@K and precision@K, and the count of ineligible assets suggested."""
     ineligible = sum(eligibility_problem(assets[a], c.referral) is not None
                      for c, ids in zip(cases, ranked) for a in ids[:K])
     return {f"ndcg@{K}": _mean(ndcg_at(r, c.relevance, K) for c, r in zip(cases, ranked)),
@@ -96,6 +98,7 @@ def score(cases: list[MatchingCase], ranked: list[list[str]], assets: dict[str, 
 
 
 def render(result: MatchingEvaluation) -> str:
+    """The figures as a table per split, with the ratio to the better baseline."""
     lines = [(f"matching set: {result.n} referrals (dev {result.splits['dev']}, test {result.splits['test']}); "
               f"model {result.model}; demo directory")]
     for split, systems_ in result.scores.items():

@@ -84,6 +84,7 @@ def check_judgements(cases: Sequence[MatchingCase], assets: Mapping[str, Asset])
 
 
 def dcg(gains: Sequence[int]) -> float:
+    """Discounted cumulative gain with exponential gain (2^grade - 1)."""
     return sum((2 ** g - 1) / math.log2(rank + 2) for rank, g in enumerate(gains))
 
 

@@ -35,6 +35,7 @@ from triage.taxonomy import NEED_IDS, RISK_IDS
 
 log = logging.getLogger(__name__)
 SEARCH_DEPTH = 200
+WIDEN = 8  # how much deeper to search when too few of the nearest assets are eligible
 PASSAGE_BATCH = 8  # small batches keep short passages from being padded to the length of the note
 
 
@@ -83,12 +84,22 @@ class Triage:
     def match(self, referrals: Sequence[ReferralIn], *, top: int = 5) -> list[TriageResult]:
         """Needs (classified, or as a link worker gave them), risk flags and ranked suggestions.
 
-        Risk flags are always read from the text, even when the needs are given.
+        Risk flags are always read from the text, even when the needs are given. When too few of the
+        nearest assets are eligible (a large directory), the search is widened until enough are.
         """
-        return [TriageResult(**m.classification.model_dump(),
-                             suggestions=rank(m.referral, m.need_scores, m.candidates, top=top,
-                                              weights=self.ranking_weights))
-                for m in self.match_inputs(referrals, depth=max(SEARCH_DEPTH, top * 4))]
+        depth = max(SEARCH_DEPTH, top * 4)
+        results = [self._ranked(m, top) for m in self.match_inputs(referrals, depth=depth)]
+        for i, referral in enumerate(referrals):
+            wider = depth
+            while len(results[i].suggestions) < top and wider < self.catalogue.index.size:
+                wider *= WIDEN
+                results[i] = self._ranked(self.match_inputs([referral], depth=wider)[0], top)
+        return results
+
+    def _ranked(self, inputs: MatchInput, top: int) -> TriageResult:
+        return TriageResult(**inputs.classification.model_dump(),
+                            suggestions=rank(inputs.referral, inputs.need_scores, inputs.candidates, top=top,
+                                             weights=self.ranking_weights))
 
     def match_inputs(self, referrals: Sequence[ReferralIn], *, depth: int = SEARCH_DEPTH) -> list[MatchInput]:
         """Everything ranking needs, computed once: classification, candidates, closest passages and

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from triage.schemas import Asset, ReferralIn
 
@@ -53,6 +54,8 @@ _HOUSEBOUND = re.compile(r"\bhouse-?bound|\bbed-?bound|can(?:'|no)?t (?:get|go) 
 
 @dataclass(frozen=True)
 class Person:
+    """What a referral says about the person that matching needs."""
+
     age: int | None
     age_from_note: bool
     gender: str | None  # 'female' or 'male', only from a strong cue
@@ -95,12 +98,20 @@ def note_gender(text: str) -> str | None:
 
 @dataclass(frozen=True)
 class Audience:
+    """Whom an asset is made for; empty when it is for anyone."""
+
     gender: str | None
     communities: frozenset[str]
 
 
 def asset_audience(asset: Asset) -> Audience:
-    text = _BOTH_GENDERS.sub("everyone", f"{asset.name}. {asset.description}")
+    """Whom an asset is for, from its name and description ('for South Asian women', 'men's shed')."""
+    return _audience(asset.document)
+
+
+@lru_cache(maxsize=100_000)
+def _audience(document: str) -> Audience:
+    text = _BOTH_GENDERS.sub("everyone", document)
     gender = "female" if _WOMEN_ONLY.search(text) else "male" if _MEN_ONLY.search(text) else None
     return Audience(gender, frozenset(c for c, (words, _) in COMMUNITIES.items()
                                       if re.search(_FOR_COMMUNITY.format(words=words), text, re.IGNORECASE)))

@@ -127,6 +127,7 @@ def person_fit(asset: Asset, referral: ReferralIn, housebound: bool = False) -> 
 
 
 def is_age_targeted(asset: Asset) -> bool:
+    """An asset for an age group (older people, young people), not just for adults."""
     return (asset.min_age is not None and asset.min_age >= OLDER_FROM) or \
         (asset.max_age is not None and asset.max_age <= YOUNGER_UNTIL)
 
@@ -154,11 +155,13 @@ def score_candidates(referral: ReferralIn, need_scores: Mapping[str, float], can
 
 
 def with_age(referral: ReferralIn, age: int | None) -> ReferralIn:
+    """The referral with an age read from its note, when it gives none."""
     return referral if referral.age is not None or age is None else referral.model_copy(update={"age": age})
 
 
 def rank(referral: ReferralIn, need_scores: Mapping[str, float], candidates: Sequence[Candidate],
          *, top: int = 5, weights: RankingWeights | None = None) -> list[Suggestion]:
+    """The top suggestions for one referral, each with its needs, distance and reasons."""
     scored = score_candidates(referral, need_scores, candidates, weights or RankingWeights())
     person = read_person(referral)
     return [Suggestion(asset_id=s.candidate.asset.id, name=s.candidate.asset.name, score=round(s.score, 4),

@@ -27,6 +27,8 @@ QUOTE_WORDS = 14
 
 def reasons(candidate: Candidate, covered: list[str], km: float | None, referral: ReferralIn,
             person: Person | None = None) -> list[str]:
+    """Why this asset is suggested: the needs it addresses, what in the note it matches, how and where
+    the person would take part, whom it is for, and anything to check first."""
     asset = candidate.asset
     person = person or read_person(referral)
     out = []
@@ -68,11 +70,13 @@ def _fits_age(person: Person) -> str:
 
 
 def quote(passage: str) -> str:
+    """The first words of a passage, for a reason."""
     words = passage.split()
     return " ".join(words[:QUOTE_WORDS]) + (" ..." if len(words) > QUOTE_WORDS else "")
 
 
 def age_range(asset: Asset) -> str:
+    """'for ages 60+', 'for ages 16-25' or 'for ages up to 16'."""
     if asset.min_age is not None and asset.max_age is not None:
         return f"for ages {asset.min_age}-{asset.max_age}"
     if asset.min_age is not None:
@@ -81,4 +85,5 @@ def age_range(asset: Asset) -> str:
 
 
 def join(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
