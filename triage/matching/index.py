@@ -204,6 +204,8 @@ class AssetIndex:
     def load(cls, folder: Path, dimension: int, embedder: str, *, exact_limit: int = EXACT_LIMIT,
              approximate: str = "ivf") -> AssetIndex | None:
         """The saved index of either kind, or None when absent, unreadable or of another embedder."""
+        if not (folder / META_FILE).exists():
+            return None
         try:
             meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
             if meta["dimension"] != dimension or meta["embedder"] != embedder:
