@@ -1,15 +1,19 @@
-"""Speed of classification on this machine (a script, not a test).
+"""Speed of classification and matching on this machine (a script, not a test).
 
-    python -m training.benchmark [--notes N]
+    python -m training.benchmark [--notes N] [--single N] [--match N]
 
-Prints notes/s for batch classification over the dev split and p50 / p95 ms for one note at a time.
+Prints notes/s for batch classification over the dev split, p50 / p95 ms for classifying one note at
+a time, and p50 / p95 ms for matching one note (classification, embeddings, search and ranking)
+against the demo directory in a temporary data directory.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 from training.corpus import load_split
 from triage.engine import Triage
@@ -21,6 +25,7 @@ def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--notes", type=int, default=400)
     args.add_argument("--single", type=int, default=200)
+    args.add_argument("--match", type=int, default=100)
     opts = args.parse_args()
     engine = Triage(Settings(seed_demo=False))
     notes = [ReferralIn(id=n.id, text=n.text) for n in load_split("dev")]
@@ -39,6 +44,17 @@ def main() -> None:
         timings.append((time.perf_counter() - t0) * 1000)
     q = statistics.quantiles(timings, n=100)
     print(f"one note at a time: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms over {len(timings)} notes")
+    with tempfile.TemporaryDirectory(prefix="triage-bench-") as home:
+        matcher = Triage(Settings(home=Path(home)))
+        matcher.match(batch[:2])  # loads the demo directory and warms up
+        timings = []
+        for note in batch[:opts.match]:
+            t0 = time.perf_counter()
+            matcher.match([note])
+            timings.append((time.perf_counter() - t0) * 1000)
+    q = statistics.quantiles(timings, n=100)
+    print(f"match one note: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms over {len(timings)} notes "
+          f"({matcher.catalogue.index.size} assets)")
 
 
 if __name__ == "__main__":
