@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, engine: object | None = None) -
             app.state.engine = Triage(settings or Settings())
         app.state.engine.catalogue  # noqa: B018  (open the directory and index at start)
         yield
+        app.state.engine.close()
 
     app = FastAPI(title="triage", version="0.1.0", lifespan=lifespan,
                   description="Needs, risk flags and community suggestions for social prescribing referrals.")

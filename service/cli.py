@@ -87,10 +87,13 @@ def assets_import(path: Annotated[Path, typer.Argument(exists=True, help="CSV, O
                   replace: Annotated[bool, typer.Option("--replace", help="remove assets not in the file")] = False,
                   fmt: Annotated[str, typer.Option("--format", help="auto, csv or openreferral")] = "auto") -> None:
     """Import a directory (validated whole; nothing is written if any record is bad)."""
+    engine = _engine()
     try:
-        report = _engine().import_assets(path, replace=replace, fmt=fmt)  # type: ignore[arg-type]
+        report = engine.import_assets(path, replace=replace, fmt=fmt)  # type: ignore[arg-type]
     except TriageError as e:
         _fail(str(e))
+    finally:
+        engine.close()
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(json.dumps({k: v for k, v in report.__dict__.items() if k != "warnings"}

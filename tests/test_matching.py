@@ -146,3 +146,21 @@ def test_the_search_widens_when_too_few_nearest_assets_are_eligible(engine, monk
     assert len(suggestions) == 5
     assert all(eligibility_problem(engine.catalogue.repository.get(s.asset_id).asset, referral) is None
                for s in suggestions)
+
+
+def test_a_large_index_is_saved_on_flush_and_a_crash_before_it_loses_nothing(embedder, tmp_path):
+    from triage.matching.catalogue import AssetCatalogue
+    from triage.store.assets import AssetRepository
+    from triage.store.db import make_engine, make_sessions
+
+    def open_catalogue(**saving) -> AssetCatalogue:
+        engine = make_engine(f"sqlite:///{tmp_path / 'assets.db'}")
+        return AssetCatalogue(AssetRepository(make_sessions(engine)), embedder, tmp_path / "index", **saving)
+
+    lazy = open_catalogue(save_eagerly_up_to=0, save_interval_s=3600)  # every index counts as large
+    lazy.write([asset(id="walk", description="A walking group")])
+    assert lazy.unsaved and open_catalogue().index.ids() == {lazy.repository.get("walk").pk}  # rebuilt in step
+    lazy.write([asset(id="food", description="A food bank")])
+    lazy.flush()
+    assert not lazy.unsaved
+    assert open_catalogue().index.ids() == {s.pk for s in lazy.repository.all()}

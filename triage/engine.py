@@ -72,6 +72,11 @@ class Triage:
             self._write_assets(catalogue, read_assets_csv(DEMO_ASSETS), replace=False)
         return catalogue
 
+    def close(self) -> None:
+        """Persist whatever the directory's index has not saved yet."""
+        if "catalogue" in self.__dict__:
+            self.catalogue.flush()
+
     @property
     def model_name(self) -> str:
         return str(self.manifest.get("name") or self.model_dir.name)

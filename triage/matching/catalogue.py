@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from triage.store.assets import AssetRepository, StoredAsset
 
 log = logging.getLogger(__name__)
 HASHES_FILE = "documents.json"
+SAVE_EAGERLY_UP_TO = 30_000  # assets; a bigger index is saved at most every SAVE_INTERVAL_S and on flush
+SAVE_INTERVAL_S = 60.0
 
 
 def document_hash(asset: Asset) -> str:
@@ -40,11 +43,16 @@ class AssetCatalogue:
     in one transaction, then to the index; at start the index is checked against the database by each
     asset's key and a hash of its embedded text, and only what differs is embedded again."""
 
-    def __init__(self, repository: AssetRepository, embedder: Embedder, index_dir: Path) -> None:
+    def __init__(self, repository: AssetRepository, embedder: Embedder, index_dir: Path, *,
+                 save_eagerly_up_to: int = SAVE_EAGERLY_UP_TO, save_interval_s: float = SAVE_INTERVAL_S) -> None:
         self.repository = repository
         self.embedder = embedder
         self.index_dir = index_dir
+        self.save_eagerly_up_to = save_eagerly_up_to
+        self.save_interval_s = save_interval_s
         self.hashes: dict[int, str] = {}
+        self.unsaved = False
+        self.saved_at = time.monotonic()
         self.index = self._load_in_step()
 
     def _load_in_step(self) -> AssetIndex:
@@ -55,6 +63,7 @@ class AssetCatalogue:
             self.index = AssetIndex.build([s.pk for s in stored], self.embedder.encode([s.asset.document for s in stored]),
                                           dimension=self.embedder.dimension, embedder=self.embedder.name)
             self._save(stored)
+            self.flush()
             return self.index
         self.index, self.hashes = index, self._read_hashes()
         indexed = index.ids()
@@ -65,6 +74,7 @@ class AssetCatalogue:
             index.remove(extra)
             index.upsert([s.pk for s in stale], self.embedder.encode([s.asset.document for s in stale]))
             self._save(stored)
+            self.flush()
         return index
 
     def write(self, assets: Sequence[Asset], *, replace: bool = False) -> ImportReport:
@@ -92,15 +102,26 @@ class AssetCatalogue:
         return True
 
     def _save(self, changed: Sequence[StoredAsset], *, removed: Sequence[int] = ()) -> None:
-        """Persist the index and the hash of each indexed asset's text (the hashes last: a crash in
-        between leaves the changed assets marked stale, to be embedded again at start)."""
+        """Record the change; persist at once for a small index, at most every save_interval_s for a
+        large one (a 1M-asset index is 1.5 GB), and always on flush()."""
         for pk in removed:
             self.hashes.pop(pk, None)
         self.hashes |= {s.pk: document_hash(s.asset) for s in changed}
+        self.unsaved = True
+        due = time.monotonic() - self.saved_at >= self.save_interval_s
+        if self.index.size <= self.save_eagerly_up_to or due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Persist the index, then the hash of each indexed asset's text. Whatever was not saved (a
+        crash, a crash in between) is found stale at the next start and embedded again."""
+        if not self.unsaved:
+            return
         self.index.save(self.index_dir)
         tmp = self.index_dir / (HASHES_FILE + ".tmp")
         tmp.write_text(json.dumps({str(k): v for k, v in self.hashes.items()}), encoding="utf-8")
         tmp.replace(self.index_dir / HASHES_FILE)
+        self.unsaved, self.saved_at = False, time.monotonic()
 
     def _read_hashes(self) -> dict[int, str]:
         try:
