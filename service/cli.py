@@ -103,13 +103,10 @@ def assets_import(path: Annotated[Path, typer.Argument(exists=True, help="CSV, O
 @assets_app.command("export")
 def assets_export(fmt: Annotated[str, typer.Option("--format", help="csv or openreferral")] = "csv") -> None:
     """Write the directory to standard output as our CSV or an Open Referral UK /services page."""
-    from triage.matching.directory import write_assets_csv
-    from triage.matching.openreferral import write_openreferral
-
-    if fmt not in ("csv", "openreferral"):
-        _fail(f"unknown format '{fmt}'; valid: csv, openreferral")
-    assets = [s.asset for s in _engine().catalogue.repository.all()]
-    sys.stdout.write(write_assets_csv(assets) if fmt == "csv" else json.dumps(write_openreferral(assets), indent=2) + "\n")
+    try:
+        sys.stdout.write(_engine().export_assets(fmt))  # type: ignore[arg-type]
+    except TriageError as e:
+        _fail(str(e))
 
 
 @app.command()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
+from triage.errors import InputError
 from triage.matching.catalogue import AssetCatalogue, ImportReport
-from triage.matching.directory import read_assets_csv
+from triage.matching.directory import read_assets_csv, write_assets_csv
+from triage.matching.openreferral import write_openreferral
 from triage.matching.passages import note_passages, with_closest_passage, with_need_fit
 from triage.matching.rank import Candidate, RankingWeights, rank
 from triage.matching.sources import Format, read_directory
@@ -153,6 +157,15 @@ class Triage:
         withdrawn = sum(self.catalogue.remove(asset_id) for asset_id in source.withdrawn)
         return dataclasses.replace(report, removed=report.removed + withdrawn, total=self.catalogue.index.size,
                                    warnings=tuple(str(w) for w in source.warnings))
+
+    def export_assets(self, fmt: Literal["csv", "openreferral"] = "csv") -> str:
+        """The whole directory as our CSV or as an Open Referral UK /services page (JSON)."""
+        assets = [s.asset for s in self.catalogue.repository.all()]
+        if fmt == "csv":
+            return write_assets_csv(assets)
+        if fmt == "openreferral":
+            return json.dumps(write_openreferral(assets), indent=2) + "\n"
+        raise InputError("format", f"unknown export format '{fmt}'; valid: csv, openreferral")
 
     def _write_assets(self, catalogue: AssetCatalogue, assets: list[Asset], *, replace: bool) -> ImportReport:
         return catalogue.write(self.infer_asset_needs(assets), replace=replace)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import uuid
 
+from triage.matching.languages import LANGUAGE_NAMES
+
 # Vocabularies of the taxonomy terms that write_openreferral adds as service attributes.
 ID_VOCABULARY = "triage-asset-id"
 NEEDS_VOCABULARY = "triage-needs"
@@ -16,15 +18,6 @@ INFERRED_NEED = "inferred_need"
 DELIVERY_NAMES = {"in_person": "In person", "online": "Online", "phone": "By phone"}
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:triage:openreferral")
 
-LANGUAGE_NAMES = {
-    "en": "English", "cy": "Welsh", "ga": "Irish", "gd": "Scottish Gaelic", "pl": "Polish", "ur": "Urdu",
-    "pa": "Punjabi", "bn": "Bengali", "gu": "Gujarati", "hi": "Hindi", "ta": "Tamil", "ne": "Nepali",
-    "ar": "Arabic", "fa": "Farsi", "ps": "Pashto", "ku": "Kurdish", "tr": "Turkish", "so": "Somali",
-    "ti": "Tigrinya", "am": "Amharic", "ro": "Romanian", "bg": "Bulgarian", "uk": "Ukrainian", "ru": "Russian",
-    "lt": "Lithuanian", "lv": "Latvian", "sk": "Slovak", "cs": "Czech", "hu": "Hungarian", "sq": "Albanian",
-    "el": "Greek", "pt": "Portuguese", "es": "Spanish", "fr": "French", "de": "German", "it": "Italian",
-    "zh": "Chinese", "yue": "Cantonese", "vi": "Vietnamese", "bfi": "British Sign Language",
-}
 _NAME_ALIASES = {"persian": "fa", "panjabi": "pa", "bangla": "bn", "mandarin": "zh", "gaelic": "gd",
                  "bsl": "bfi", "sign language": "bfi", "czech": "cs", "slovakian": "sk"}
 _ALPHA3 = {  # ISO 639-2 (bibliographic and terminology) codes of the languages above

@@ -15,7 +15,8 @@ from triage.matching.audience import (
     is_remote,
     read_person,
 )
-from triage.matching.reasons import DELIVERY_WORDS, LANGUAGE_NAMES, reasons
+from triage.matching.languages import LANGUAGE_NAMES
+from triage.matching.reasons import DELIVERY_WORDS, reasons
 from triage.schemas import Asset, ReferralIn, Suggestion
 
 DISTANCE_SCALE_KM = 5.0

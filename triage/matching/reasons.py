@@ -11,15 +11,12 @@ from triage.matching.audience import (
     is_remote,
     read_person,
 )
+from triage.matching.languages import LANGUAGE_NAMES
 from triage.schemas import Asset, ReferralIn
 
 if TYPE_CHECKING:
     from triage.matching.rank import Candidate
 
-LANGUAGE_NAMES = {"en": "English", "pl": "Polish", "ur": "Urdu", "pa": "Punjabi", "ar": "Arabic",
-                  "ro": "Romanian", "bn": "Bengali", "so": "Somali", "uk": "Ukrainian",
-                  "pt": "Portuguese", "fa": "Farsi", "ti": "Tigrinya", "zh": "Chinese",
-                  "yue": "Cantonese", "gu": "Gujarati", "ku": "Kurdish", "tr": "Turkish"}
 DELIVERY_WORDS = {"in_person": "in person", "online": "online", "phone": "by phone"}
 PASSAGE_REASON_FROM = 0.4  # the closest passage is quoted when at least this similar
 QUOTE_WORDS = 14
