@@ -38,15 +38,22 @@ class MatchingEvaluation:
                 for system, figures in systems.items() for metric, value in figures.items()}
 
 
-def evaluate_matching(model_dir: Path | None = None, *, path: Path = MATCHING_SET) -> MatchingEvaluation:
-    """Rank every case with each system against a fresh copy of the demo directory."""
-    cases = load_matching_set(path)
+def rank_cases(cases: list[MatchingCase], model_dir: Path | None = None
+               ) -> tuple[dict[str, list[list[str]]], list[Asset], Triage]:
+    """Each system's top K for every case, against a fresh copy of the demo directory."""
     with tempfile.TemporaryDirectory(prefix="triage-matching-") as home:
         engine = Triage(Settings(home=Path(home), model_dir=model_dir, seed_demo=True))
         assets = [s.asset for s in engine.catalogue.repository.all()]
         check_judgements(cases, {a.id: a for a in assets})
         rankings = {name: system([c.referral for c in cases])
                     for name, system in systems(engine, assets, cases).items()}
+    return rankings, assets, engine
+
+
+def evaluate_matching(model_dir: Path | None = None, *, path: Path = MATCHING_SET) -> MatchingEvaluation:
+    """Rank every case with each system and score them, on all cases, dev and test."""
+    cases = load_matching_set(path)
+    rankings, assets, engine = rank_cases(cases, model_dir)
     by_id = {a.id: a for a in assets}
     params = {"model": engine.model_name, "matching_set_sha256": file_hash(path),
               "directory_sha256": file_hash(DEMO_ASSETS), "k": str(K)} | \
