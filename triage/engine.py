@@ -45,6 +45,8 @@ PASSAGE_BATCH = 8  # small batches keep short passages from being padded to the 
 
 @dataclass(frozen=True)
 class MatchInput:
+    """What ranking one referral needs: its classification (or given needs) and its candidates."""
+
     referral: ReferralIn
     classification: Classification
     candidates: list[Candidate]
