@@ -56,6 +56,18 @@ class MatchInput:
         return {n.need: n.score for n in self.classification.needs}
 
 
+@dataclass(frozen=True)
+class Query:
+    """One note's vectors for the search: the note, its passages, what it turns down, each need's evidence."""
+
+    note: np.ndarray
+    passages: list[str]
+    passage_vectors: np.ndarray
+    declined: list[str]
+    declined_vectors: np.ndarray
+    evidence: dict[str, np.ndarray]
+
+
 class Triage:
     """One instance per process: `classify` and `match` take batches."""
 
@@ -98,13 +110,14 @@ class Triage:
         Risk flags are always read from the text, even when the needs are given. When too few of the
         nearest assets are eligible (a large directory), the search is widened until enough are.
         """
-        depth = max(SEARCH_DEPTH, top * 4)
-        results = [self._ranked(m, top) for m in self.match_inputs(referrals, depth=depth)]
-        for i, referral in enumerate(referrals):
-            wider = depth
-            while len(results[i].suggestions) < top and wider < self.catalogue.index.size:
-                wider *= WIDEN
-                results[i] = self._ranked(self.match_inputs([referral], depth=wider)[0], top)
+        results = []
+        for referral, classification, query in zip(referrals, *self._queries(referrals)):
+            depth = max(SEARCH_DEPTH, top * 4)
+            result = self._ranked(MatchInput(referral, classification, self._candidates(query, depth)), top)
+            while len(result.suggestions) < top and depth < self.catalogue.index.size:
+                depth *= WIDEN
+                result = self._ranked(MatchInput(referral, classification, self._candidates(query, depth)), top)
+            results.append(result)
         return results
 
     def _ranked(self, inputs: MatchInput, top: int) -> TriageResult:
@@ -115,8 +128,13 @@ class Triage:
     def match_inputs(self, referrals: Sequence[ReferralIn], *, depth: int = SEARCH_DEPTH) -> list[MatchInput]:
         """Everything ranking needs, computed once: classification, candidates, closest passages and
         closeness to each need's evidence."""
+        return [MatchInput(referral, classification, self._candidates(query, depth))
+                for referral, classification, query in zip(referrals, *self._queries(referrals))]
+
+    def _queries(self, referrals: Sequence[ReferralIn]) -> tuple[list[Classification], list[Query]]:
+        """Classify the notes and embed, in one batch, each note, its passages and its need evidence."""
         if not referrals:
-            return []
+            return [], []
         notes = self.parser.parse_many([r.text for r in referrals])
         classifications = self._classify_notes(referrals, notes, None)
         for referral, note, classification in zip(referrals, notes, classifications):
@@ -127,16 +145,17 @@ class Triage:
         evidence = [{n.need: [e.text for e in n.evidence] for n in c.needs} for c in classifications]
         vectors = self._encode_once([r.text for r in referrals] + [t for group in passages + declined for t in group]
                                    + [t for needs in evidence for texts in needs.values() for t in texts])
-        out = []
-        for i, referral in enumerate(referrals):
-            candidates, asset_vectors = self.catalogue.candidates(vectors([referral.text])[0], k=depth)
-            candidates = with_closest_passage(candidates, asset_vectors, passages[i], vectors(passages[i]))
-            candidates = with_closest_passage(candidates, asset_vectors, declined[i], vectors(declined[i]),
-                                              declined=True)
-            candidates = with_need_fit(candidates, asset_vectors,
-                                       {need: vectors(texts) for need, texts in evidence[i].items()})
-            out.append(MatchInput(referral, classifications[i], candidates))
-        return out
+        return classifications, [
+            Query(vectors([r.text])[0], passages[i], vectors(passages[i]), declined[i], vectors(declined[i]),
+                  {need: vectors(texts) for need, texts in evidence[i].items()})
+            for i, r in enumerate(referrals)]
+
+    def _candidates(self, query: Query, depth: int) -> list[Candidate]:
+        candidates, asset_vectors = self.catalogue.candidates(query.note, k=depth)
+        candidates = with_closest_passage(candidates, asset_vectors, query.passages, query.passage_vectors)
+        candidates = with_closest_passage(candidates, asset_vectors, query.declined, query.declined_vectors,
+                                          declined=True)
+        return with_need_fit(candidates, asset_vectors, query.evidence)
 
     def _given_needs(self, note: ParsedNote, classification: Classification,
                      needs: list[str]) -> list[NeedPrediction]:

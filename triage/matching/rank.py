@@ -139,10 +139,10 @@ def nearness(km: float | None) -> float:
 
 
 def score_candidates(referral: ReferralIn, need_scores: Mapping[str, float], candidates: Sequence[Candidate],
-                     weights: RankingWeights) -> list[Scored]:
+                     weights: RankingWeights, person: Person | None = None) -> list[Scored]:
     """Eligible candidates, best first. An age read from the note counts when the referral gives none."""
     w = weights.as_dict()
-    person = read_person(referral)
+    person = person or read_person(referral)
     referral = with_age(referral, person.age)
     scored = []
     for c in candidates:
@@ -163,8 +163,8 @@ def with_age(referral: ReferralIn, age: int | None) -> ReferralIn:
 def rank(referral: ReferralIn, need_scores: Mapping[str, float], candidates: Sequence[Candidate],
          *, top: int = 5, weights: RankingWeights | None = None) -> list[Suggestion]:
     """The top suggestions for one referral, each with its needs, distance and reasons."""
-    scored = score_candidates(referral, need_scores, candidates, weights or RankingWeights())
     person = read_person(referral)
+    scored = score_candidates(referral, need_scores, candidates, weights or RankingWeights(), person)
     return [Suggestion(asset_id=s.candidate.asset.id, name=s.candidate.asset.name, score=round(s.score, 4),
                        needs=list(s.covered), distance_km=None if s.km is None else round(s.km, 2),
                        reasons=reasons(s.candidate, list(s.covered), s.km, referral, person))
