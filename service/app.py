@@ -1,49 +1,79 @@
-"""The FastAPI app: create_app() builds it; the lifespan loads the Triage engine once."""
+"""The FastAPI app: create_app() builds it; the lifespan loads the model, directory and database once."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, Request, Response
 
-from service.routes import health, triage
-from triage.errors import TriageError, describe_validation_error
+from service import errors
+from service.deps import require
+from service.limits import BodyLimit
+from service.metrics import Metrics, MetricsMiddleware
+from service.model_choice import ModelChoice, choose_model
+from service.routes import assets, audit, fhir, health, referrals, triage
 from triage.settings import Settings
 
+log = logging.getLogger(__name__)
+DESCRIPTION = """Needs, risk flags and community suggestions for social prescribing referrals.
 
-def create_app(settings: Settings | None = None, engine: object | None = None) -> FastAPI:
-    """The app; pass an already loaded engine to share it (tests), else one is loaded at start."""
+Every endpoint but `/healthz` and `/readyz` needs `Authorization: Bearer <token>` (tokens come from
+`triage users create`). Roles: **referrer** (sends referrals, sees only their organisation's),
+**link_worker** (reviews referrals, curates the directory), **data_scientist** (stateless triage,
+directory, metrics; no referral records), **admin** (everything, including the audit trail)."""
+
+
+def create_app(settings: Settings | None = None, engine: object | None = None,
+               choice: ModelChoice | None = None) -> FastAPI:
+    """The app. Pass a loaded engine (and how its model was chosen) to share it, as tests do; else the
+    model is chosen (registry champion, else shipped) and loaded at start."""
+    settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if engine is not None:
-            app.state.engine = engine
-        else:
-            from triage.engine import Triage
-
-            app.state.engine = Triage(settings or Settings())
-        app.state.engine.catalogue  # noqa: B018  (open the directory and index at start)
+        _start(app, settings, engine, choice)
         yield
         app.state.engine.close()
+        log.info("stopped: index flushed, database closed")
 
-    app = FastAPI(title="triage", version="0.1.0", lifespan=lifespan,
-                  description="Needs, risk flags and community suggestions for social prescribing referrals.")
+    app = FastAPI(title="triage", version="0.1.0", lifespan=lifespan, description=DESCRIPTION)
+    app.state.metrics = Metrics()
+    for router in (triage.router, referrals.router, assets.router, audit.router):
+        app.include_router(router, prefix="/v1")
+    app.include_router(fhir.router)
     app.include_router(health.router)
-    app.include_router(triage.router, prefix="/v1")
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(TriageError, _triage_error)
+    app.add_api_route("/metrics", _metrics, methods=["GET"], tags=["health"], include_in_schema=True,
+                      dependencies=[Depends(require("metrics:read"))], response_class=Response,
+                      summary="Prometheus metrics")
+    errors.install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       paths={"/v1/assets/import": settings.max_import_bytes})
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
 
 
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    problems = [describe_validation_error({**e, "loc": [p for p in e["loc"] if p != "body"]})
-                for e in exc.errors()]
-    return JSONResponse(status_code=422, content={"code": "invalid_request",
-                                                  "message": "; ".join(problems)})
+def _start(app: FastAPI, settings: Settings, engine: object | None, choice: ModelChoice | None) -> None:
+    from triage.engine import Triage
+    from triage.referrals.desk import ReferralDesk
+    from triage.store.audit import AuditLog
+    from triage.store.users import UserRepository
+
+    if engine is None:
+        choice = choose_model(settings)
+        engine = Triage(settings.model_copy(update={"model_dir": choice.model_dir}))
+    elif choice is None:
+        choice = ModelChoice(engine.model_dir, "given engine")  # type: ignore[attr-defined]
+    app.state.engine, app.state.model_choice = engine, choice
+    engine.catalogue  # noqa: B018  (open the directory and index at start)
+    sessions = engine.database.sessions  # type: ignore[attr-defined]
+    app.state.desk, app.state.users, app.state.audit = ReferralDesk(engine), UserRepository(sessions), AuditLog(sessions)
+    app.state.metrics.model.labels(engine.model_name, choice.source, choice.degraded or "").set(1)  # type: ignore[attr-defined]
+    log.info("serving model %s from %s%s", engine.model_name, choice.source,  # type: ignore[attr-defined]
+             f" (degraded: {choice.degraded})" if choice.degraded else "")
 
 
-async def _triage_error(request: Request, exc: TriageError) -> JSONResponse:
-    return JSONResponse(status_code=400, content={"code": "bad_input", "message": str(exc)})
+def _metrics(request: Request) -> Response:
+    body, media_type = request.app.state.metrics.render()
+    return Response(body, media_type=media_type)

@@ -16,6 +16,8 @@ app = typer.Typer(help="Reads social prescribing referral notes: needs, risk fla
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 assets_app = typer.Typer(help="The community asset directory.", no_args_is_help=True)
 app.add_typer(assets_app, name="assets")
+users_app = typer.Typer(help="People and systems that may call the service, and their tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 InputFile = Annotated[str, typer.Argument(help="JSON Lines file, or - for standard input")]
 
@@ -109,6 +111,48 @@ def assets_export(fmt: Annotated[str, typer.Option("--format", help="csv or open
         _fail(str(e))
 
 
+def _users():  # type: ignore[no-untyped-def]
+    from triage.settings import Settings
+    from triage.store.db import open_database
+    from triage.store.users import UserRepository
+
+    settings = Settings()
+    settings.ensure_home()
+    return UserRepository(open_database(settings.resolved_database_url).sessions)
+
+
+@users_app.command("create")
+def users_create(name: Annotated[str, typer.Argument(help="a unique user name")],
+                 role: Annotated[str, typer.Option("--role", help="referrer, link_worker, data_scientist or admin")],
+                 org: Annotated[str, typer.Option("--org", help="organisation (required for a referrer)")] = "") -> None:
+    """Create a user; the token is printed once, alone on the last line, and only its hash is kept."""
+    try:
+        user, token = _users().create(name, role, org)
+    except TriageError as e:
+        _fail(str(e))
+    typer.echo(f"created {user.name} ({user.role}{', ' + user.organisation if user.organisation else ''}); "
+               "the token below is shown once:", err=True)
+    typer.echo(token)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Users, their role, organisation and whether their token is revoked (never the token)."""
+    for user in _users().list():
+        state = f"revoked {user.revoked_at:%Y-%m-%d %H:%M}" if user.revoked_at else "active"
+        typer.echo(f"{user.name}\t{user.role}\t{user.organisation or '-'}\t{state}")
+
+
+@users_app.command("revoke")
+def users_revoke(name: Annotated[str, typer.Argument(help="the user whose token stops working")]) -> None:
+    """Revoke a user's token at once."""
+    try:
+        user = _users().revoke(name)
+    except TriageError as e:
+        _fail(str(e))
+    typer.echo(f"revoked {user.name}")
+
+
 @app.command()
 def init() -> None:
     """Prepare the data directory: database, index and demo directory."""
@@ -175,7 +219,7 @@ def serve(host: Annotated[str | None, typer.Option()] = None,
 
     settings = Settings()
     uvicorn.run("service.app:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, log_level="info")
+                port=port or settings.port, log_level="info", timeout_graceful_shutdown=30)
 
 
 if __name__ == "__main__":

@@ -115,11 +115,11 @@ def test_open_referral_services_without_needs_get_inferred_needs(engine):
 def test_catalogue_brings_a_stale_index_back_in_step(embedder, tmp_path):
     from triage.matching.catalogue import AssetCatalogue
     from triage.store.assets import AssetRepository
-    from triage.store.db import make_engine, make_sessions
+    from triage.store.db import open_database
 
     def open_catalogue() -> AssetCatalogue:
-        engine = make_engine(f"sqlite:///{tmp_path / 'assets.db'}")
-        return AssetCatalogue(AssetRepository(make_sessions(engine)), embedder, tmp_path / "index")
+        database = open_database(f"sqlite:///{tmp_path / 'assets.db'}")
+        return AssetCatalogue(AssetRepository(database.sessions), embedder, tmp_path / "index")
 
     catalogue = open_catalogue()
     catalogue.write([asset(id="walk", description="A walking group"), asset(id="debt", description="Debt advice")])
@@ -151,11 +151,11 @@ def test_the_search_widens_when_too_few_nearest_assets_are_eligible(engine, monk
 def test_a_large_index_is_saved_on_flush_and_a_crash_before_it_loses_nothing(embedder, tmp_path):
     from triage.matching.catalogue import AssetCatalogue
     from triage.store.assets import AssetRepository
-    from triage.store.db import make_engine, make_sessions
+    from triage.store.db import open_database
 
     def open_catalogue(**saving) -> AssetCatalogue:
-        engine = make_engine(f"sqlite:///{tmp_path / 'assets.db'}")
-        return AssetCatalogue(AssetRepository(make_sessions(engine)), embedder, tmp_path / "index", **saving)
+        database = open_database(f"sqlite:///{tmp_path / 'assets.db'}")
+        return AssetCatalogue(AssetRepository(database.sessions), embedder, tmp_path / "index", **saving)
 
     lazy = open_catalogue(save_eagerly_up_to=0, save_interval_s=3600)  # every index counts as large
     lazy.write([asset(id="walk", description="A walking group")])

@@ -14,6 +14,7 @@ from typing import Literal
 import numpy as np
 
 from triage.errors import InputError
+from triage.matching.browse import AssetBrowser
 from triage.matching.catalogue import AssetCatalogue, ImportReport
 from triage.matching.directory import read_assets_csv, write_assets_csv
 from triage.matching.openreferral import write_openreferral
@@ -34,7 +35,7 @@ from triage.schemas import (
 )
 from triage.settings import DEMO_ASSETS, Settings
 from triage.store.assets import AssetRepository
-from triage.store.db import make_engine, make_sessions
+from triage.store.db import Database, open_database
 from triage.taxonomy import NEED_IDS, RISK_IDS
 
 log = logging.getLogger(__name__)
@@ -81,19 +82,30 @@ class Triage:
         self.ranking_weights = RankingWeights()
 
     @cached_property
+    def database(self) -> Database:
+        """The database, migrated to the latest schema on first use."""
+        return open_database(self.settings.resolved_database_url)
+
+    @cached_property
     def catalogue(self) -> AssetCatalogue:
-        engine = make_engine(self.settings.resolved_database_url)
-        catalogue = AssetCatalogue(AssetRepository(make_sessions(engine)), self.embedder,
+        catalogue = AssetCatalogue(AssetRepository(self.database.sessions), self.embedder,
                                    self.settings.index_dir)
         if self.settings.seed_demo and catalogue.repository.count() == 0:
             log.info("empty directory: loading the demo directory %s", DEMO_ASSETS.name)
             self._write_assets(catalogue, read_assets_csv(DEMO_ASSETS), replace=False)
         return catalogue
 
+    @cached_property
+    def assets(self) -> AssetBrowser:
+        """One asset at a time: list, search, get, create, update, delete (needs inferred when missing)."""
+        return AssetBrowser(self.catalogue, self.embedder, self.infer_asset_needs)
+
     def close(self) -> None:
         """Persist whatever the directory's index has not saved yet."""
         if "catalogue" in self.__dict__:
             self.catalogue.flush()
+        if "database" in self.__dict__:
+            self.database.engine.dispose()
 
     @property
     def model_name(self) -> str:

@@ -48,3 +48,20 @@ def describe_validation_error(error: dict) -> str:
     value = error.get("input")
     shown = f" (got {value!r})" if isinstance(value, (str, int, float)) and len(str(value)) < 80 else ""
     return f"field '{field}': {message}{shown}"
+
+
+class NotFoundError(TriageError, LookupError):
+    """No such record, or not one the caller may see."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"no {kind} '{key}'")
+
+
+class ConflictError(TriageError):
+    """The request is valid but clashes with the record's state (a status move not allowed, a reused key)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {problem}")

@@ -27,8 +27,14 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(default=None, description="a trained model folder; default: shipped")
     database_url: str | None = Field(default=None, description="default: SQLite under home")
     seed_demo: bool = Field(default=True, description="load the demo directory into an empty store")
+    model_uri: str | None = Field(default="models:/triage-needs@champion",
+                                  description="the registered model to serve; the shipped model when unset or "
+                                              "when the registry cannot give it")
+    registry_uri: str | None = Field(default=None, description="MLflow tracking/registry URI; default: under home")
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000, description="larger request bodies get a 413")
+    max_import_bytes: int = Field(default=50_000_000, ge=1_000, description="limit for directory imports")
 
     @property
     def resolved_model_dir(self) -> Path:
@@ -40,7 +46,7 @@ class Settings(BaseSettings):
 
     @property
     def mlflow_uri(self) -> str:
-        return f"sqlite:///{(self.home / 'mlflow.db').resolve()}"
+        return self.registry_uri or f"sqlite:///{(self.home / 'mlflow.db').resolve()}"
 
     @property
     def mlflow_artifacts(self) -> Path:

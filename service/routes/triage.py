@@ -2,9 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query
 
+from service.deps import Engine, require
 from triage.schemas import ReferralIn, TriageResult
+from triage.store.users import User
 
 router = APIRouter(tags=["triage"])
 
@@ -13,8 +15,8 @@ EXAMPLE = {"id": "r-1", "text": "Lives alone since his wife died in March, has n
 
 
 @router.post("/triage", response_model=TriageResult)
-def triage_referral(request: Request,
+def triage_referral(engine: Engine, user: Annotated[User, Depends(require("triage"))],
                     referral: Annotated[ReferralIn, Body(examples=[EXAMPLE])],
                     top: Annotated[int, Query(ge=1, le=50)] = 5) -> TriageResult:
-    """Needs with evidence, risk flags and ranked suggestions for one referral, as `triage match`."""
-    return request.app.state.engine.match([referral], top=top)[0]
+    """Needs with evidence, risk flags and ranked suggestions for one referral, as `triage match`; nothing stored."""
+    return engine.match([referral], top=top)[0]

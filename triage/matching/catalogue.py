@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ class AssetCatalogue:
         self.hashes: dict[int, str] = {}
         self.unsaved = False
         self.saved_at = time.monotonic()
+        self.lock = threading.RLock()  # the index is not safe to search while it is being changed
         self.index = self._load_in_step()
 
     def _load_in_step(self) -> AssetIndex:
@@ -79,6 +81,10 @@ class AssetCatalogue:
 
     def write(self, assets: Sequence[Asset], *, replace: bool = False) -> ImportReport:
         """Store the assets in one transaction, then update only the changed index entries."""
+        with self.lock:
+            return self._write(assets, replace=replace)
+
+    def _write(self, assets: Sequence[Asset], *, replace: bool) -> ImportReport:
         stored = {s.asset.id: s.asset for s in self.repository.all()}
         changed_assets = [a for a in assets if stored.get(a.id) != a]
         vectors = dict(zip((a.id for a in changed_assets),
@@ -94,12 +100,13 @@ class AssetCatalogue:
         return ImportReport(len(result.added), len(result.updated), len(result.removed), self.index.size)
 
     def remove(self, asset_id: str) -> bool:
-        pk = self.repository.remove(asset_id)
-        if pk is None:
-            return False
-        self.index.remove([pk])
-        self._save([], removed=[pk])
-        return True
+        with self.lock:
+            pk = self.repository.remove(asset_id)
+            if pk is None:
+                return False
+            self.index.remove([pk])
+            self._save([], removed=[pk])
+            return True
 
     def _save(self, changed: Sequence[StoredAsset], *, removed: Sequence[int] = ()) -> None:
         """Record the change; persist at once for a small index, at most every save_interval_s for a
@@ -115,13 +122,14 @@ class AssetCatalogue:
     def flush(self) -> None:
         """Persist the index, then the hash of each indexed asset's text. Whatever was not saved (a
         crash, a crash in between) is found stale at the next start and embedded again."""
-        if not self.unsaved:
-            return
-        self.index.save(self.index_dir)
-        tmp = self.index_dir / (HASHES_FILE + ".tmp")
-        tmp.write_text(json.dumps({str(k): v for k, v in self.hashes.items()}), encoding="utf-8")
-        tmp.replace(self.index_dir / HASHES_FILE)
-        self.unsaved, self.saved_at = False, time.monotonic()
+        with self.lock:
+            if not self.unsaved:
+                return
+            self.index.save(self.index_dir)
+            tmp = self.index_dir / (HASHES_FILE + ".tmp")
+            tmp.write_text(json.dumps({str(k): v for k, v in self.hashes.items()}), encoding="utf-8")
+            tmp.replace(self.index_dir / HASHES_FILE)
+            self.unsaved, self.saved_at = False, time.monotonic()
 
     def _read_hashes(self) -> dict[int, str]:
         try:
@@ -132,9 +140,10 @@ class AssetCatalogue:
 
     def candidates(self, query: np.ndarray, *, k: int) -> tuple[list[Candidate], np.ndarray]:
         """The k assets closest to the query, with their cosine similarity, and their vectors."""
-        if self.index.size == 0:
-            return [], np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        scores, ids = self.index.search(query, k)
-        assets = self.repository.by_pks([int(i) for i in ids])
-        found = [(float(s), int(i)) for s, i in zip(scores, ids) if int(i) in assets]
-        return [Candidate(assets[i], s) for s, i in found], self.index.vectors([i for _, i in found])
+        with self.lock:
+            if self.index.size == 0:
+                return [], np.zeros((0, self.embedder.dimension), dtype=np.float32)
+            scores, ids = self.index.search(query, k)
+            assets = self.repository.by_pks([int(i) for i in ids])
+            found = [(float(s), int(i)) for s, i in zip(scores, ids) if int(i) in assets]
+            return [Candidate(assets[i], s) for s, i in found], self.index.vectors([i for _, i in found])

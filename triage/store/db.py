@@ -1,10 +1,12 @@
-"""The database: SQLAlchemy engine and tables. SQLite (WAL) by default, any SQLAlchemy URL otherwise."""
+"""The database: SQLAlchemy engine, sessions and the asset table. SQLite (WAL) by default, any SQLAlchemy
+URL otherwise; the schema is brought up to date by the Alembic migrations in `migrations/`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, Integer, String, create_engine, event
+from sqlalchemy import JSON, DateTime, Integer, String, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -13,8 +15,18 @@ class Base(DeclarativeBase):
     pass
 
 
-def _now() -> datetime:
+def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every database (SQLite returns naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
 
 
 class AssetRow(Base):
@@ -25,15 +37,37 @@ class AssetRow(Base):
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     asset_id: Mapped[str] = mapped_column(String(200), unique=True, index=True)
     data: Mapped[dict] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now, onupdate=now)
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: Engine
+    sessions: sessionmaker
+
+    def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        from sqlalchemy import text
+
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+
+def open_database(url: str) -> Database:
+    """Connect and migrate to the latest schema."""
+    from triage.store.migrate import upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    return Database(engine, make_sessions(engine))
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
-    return engine
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
 def make_sessions(engine: Engine) -> sessionmaker:
@@ -43,6 +77,7 @@ def make_sessions(engine: Engine) -> sessionmaker:
 def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
