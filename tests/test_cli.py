@@ -66,6 +66,7 @@ def test_import_updates_the_index(run, tmp_path):
 def test_serve_starts_and_answers(tmp_path):
     import socket
     import time
+    import urllib.error
     import urllib.request
 
     with socket.socket() as s:
@@ -73,27 +74,37 @@ def test_serve_starts_and_answers(tmp_path):
         port = s.getsockname()[1]
     env = os.environ | {"TRIAGE_HOME": str(tmp_path), "HF_HUB_OFFLINE": "1"}
     triage = os.path.join(os.path.dirname(sys.executable), "triage")
+    created = subprocess.run([triage, "users", "create", "gp-desk", "--role", "referrer", "--org", "Oak Lane"],
+                             env=env, capture_output=True, text=True, check=True)
+    token = created.stdout.strip().splitlines()[-1]
+    log = tmp_path / "serve.log"
     server = subprocess.Popen([triage, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
         deadline = time.time() + 120
         while time.time() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    assert json.loads(r.read())["status"] == "ok"
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                    assert json.loads(r.read())["status"] == "ready"
                     break
             except OSError:
                 time.sleep(1)
         else:
-            pytest.fail("the service did not answer /healthz within 120 s")
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/triage", method="POST",
-                                         data=json.dumps({"text": NOTE}).encode(),
-                                         headers={"content-type": "application/json"})
+            pytest.fail("the service was not ready within 120 s")
+        url = f"http://127.0.0.1:{port}/v1/triage"
+        body = json.dumps({"text": NOTE}).encode()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(url, data=body, headers={"content-type": "application/json"}))
+        assert refused.value.code == 401
+        request = urllib.request.Request(url, method="POST", data=body, headers={
+            "content-type": "application/json", "authorization": f"Bearer {token}"})
         with urllib.request.urlopen(request, timeout=60) as r:
             assert len(json.loads(r.read())["suggestions"]) == 5
     finally:
         server.terminate()
         server.wait(timeout=30)
+    assert "Application shutdown complete" in log.read_text()  # SIGTERM: a graceful stop
+    assert NOTE not in log.read_text()
 
 
 def test_open_referral_feed_imports_with_warnings_and_exports(run):
