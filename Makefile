@@ -1,11 +1,12 @@
 # make run: set up and start the service on embedded defaults.  make test: set up and run the tests.
+# make test-postgres: the tests again against a throwaway PostgreSQL server (scripts/postgres.sh).
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test train evaluate bench clean
+.PHONY: install run test test-postgres train evaluate bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -22,6 +23,11 @@ run: install
 
 test: install
 	$(PY) -m pytest -q
+
+test-postgres: install
+	url="$$(scripts/postgres.sh)" || exit 1; \
+	TRIAGE_TEST_DATABASE_URL="$$url" $(PY) -m pytest -q; status=$$?; \
+	scripts/postgres.sh stop; exit $$status
 
 train: install
 	$(VENV)/bin/triage train

@@ -12,18 +12,16 @@
 # Everything except the URL goes to stderr, so `URL="$(scripts/postgres.sh)"` works.
 set -euo pipefail
 
-exec 3>&1 1>&2 # fd 3 = real stdout (the URL only); everything else to stderr
-
 PG_DIR="${TRIAGE_PG_DIR:-/tmp/triage-pg}"
 PG_PORT="${TRIAGE_PG_PORT:-55432}"
 DATA="" # set once PG_DIR is resolved
 MARKER=".triage-pg"
 
 die() {
-	echo "postgres.sh: error: $*"
+	echo "postgres.sh: error: $*" >&2
 	exit 1
 }
-log() { echo "postgres.sh: $*"; }
+log() { echo "postgres.sh: $*" >&2; }
 
 [[ -n "$PG_DIR" ]] || die "TRIAGE_PG_DIR is empty"
 PG_DIR="$(realpath -m -- "$PG_DIR")"
@@ -90,49 +88,43 @@ stop_server() {
 	die "the server on $DATA (pid $pid) did not stop"
 }
 
-case "${1:-start}" in
-stop)
-	stop_server "$(find_bin)"
-	exit 0
-	;;
-start) ;;
-*) die "usage: $0 [start|stop]" ;;
-esac
-
-# --- start --------------------------------------------------------------------------------------
-
-BIN="$(find_bin)"
-if [[ -z "$BIN" ]]; then
-	install_postgres
+# Everything start() runs writes to stderr: it is called with stdout redirected, so no child
+# (in particular the daemonised postmaster) holds the caller's stdout, and `$(scripts/postgres.sh)`
+# returns as soon as the URL is printed.
+URL=""
+start() {
 	BIN="$(find_bin)"
-	[[ -n "$BIN" ]] || die "postgresql was installed but no /usr/lib/postgresql/*/bin/initdb was found"
-fi
-log "using $BIN"
-
-stop_server "$BIN"
-
-# Wipe the previous directory, but only if it is ours (or empty): never rm -rf a stranger's dir.
-if [[ -e "$PG_DIR" ]]; then
-	if [[ -d "$PG_DIR" && (-f "$PG_DIR/$MARKER" || -z "$(ls -A "$PG_DIR")") ]]; then
-		rm -rf -- "$PG_DIR"
-	else
-		die "$PG_DIR exists and was not made by this script (no $MARKER); remove it or set TRIAGE_PG_DIR"
+	if [[ -z "$BIN" ]]; then
+		install_postgres
+		BIN="$(find_bin)"
+		[[ -n "$BIN" ]] || die "postgresql was installed but no /usr/lib/postgresql/*/bin/initdb was found"
 	fi
-fi
-mkdir -p -- "$PG_DIR"
-touch "$PG_DIR/$MARKER"
-if [[ "$(id -u)" -eq 0 ]]; then
-	chown postgres:postgres "$PG_DIR"
-	chmod 700 "$PG_DIR"
-	as_pg test -w "$PG_DIR" || die "the postgres user cannot write to $PG_DIR (check the parent directories' permissions)"
-fi
+	log "using $BIN"
 
-log "initdb $DATA"
-as_pg "$BIN/initdb" -D "$DATA" -U postgres -E UTF8 --locale=C.UTF-8 \
-	--auth-local=trust --auth-host=scram-sha-256 >&2 ||
-	die "initdb failed"
+	stop_server "$BIN"
 
-cat >>"$DATA/postgresql.conf" <<EOF
+	# Wipe the previous directory, but only if it is ours (or empty): never rm -rf a stranger's dir.
+	if [[ -e "$PG_DIR" ]]; then
+		if [[ -d "$PG_DIR" && (-f "$PG_DIR/$MARKER" || -z "$(ls -A "$PG_DIR")") ]]; then
+			rm -rf -- "$PG_DIR"
+		else
+			die "$PG_DIR exists and was not made by this script (no $MARKER); remove it or set TRIAGE_PG_DIR"
+		fi
+	fi
+	mkdir -p -- "$PG_DIR"
+	touch "$PG_DIR/$MARKER"
+	if [[ "$(id -u)" -eq 0 ]]; then
+		chown postgres:postgres "$PG_DIR"
+		chmod 700 "$PG_DIR"
+		as_pg test -w "$PG_DIR" || die "the postgres user cannot write to $PG_DIR (check the parent directories' permissions)"
+	fi
+
+	log "initdb $DATA"
+	as_pg "$BIN/initdb" -D "$DATA" -U postgres -E UTF8 --locale=C.UTF-8 \
+		--auth-local=trust --auth-host=scram-sha-256 >&2 ||
+		die "initdb failed"
+
+	cat >>"$DATA/postgresql.conf" <<EOF
 
 # --- scripts/postgres.sh (throwaway test server) ---
 listen_addresses = '127.0.0.1'
@@ -141,18 +133,28 @@ unix_socket_directories = '$PG_DIR'
 max_connections = 200
 EOF
 
-log "starting the server on 127.0.0.1:$PG_PORT"
-if ! as_pg "$BIN/pg_ctl" -D "$DATA" -l "$PG_DIR/logfile" -w -t 60 start >&2; then
-	echo "----- $PG_DIR/logfile -----"
-	tail -n 30 "$PG_DIR/logfile" 2>/dev/null || true
-	die "the server did not start (is port $PG_PORT already in use?)"
-fi
+	log "starting the server on 127.0.0.1:$PG_PORT"
+	if ! as_pg "$BIN/pg_ctl" -D "$DATA" -l "$PG_DIR/logfile" -w -t 60 start >&2; then
+		echo "----- $PG_DIR/logfile -----"
+		tail -n 30 "$PG_DIR/logfile" 2>/dev/null || true
+		die "the server did not start (is port $PG_PORT already in use?)"
+	fi
 
-psql_admin() {
-	as_pg "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U postgres -d postgres "$@"
+	psql_admin() {
+		as_pg "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U postgres -d postgres "$@"
+	}
+	psql_admin -c "CREATE ROLE triage LOGIN CREATEDB PASSWORD 'triage'" >&2 || die "could not create role triage"
+	psql_admin -c "CREATE DATABASE triage OWNER triage" >&2 || die "could not create database triage"
+
+	log "ready on 127.0.0.1:$PG_PORT (stop it with: scripts/postgres.sh stop)"
+	URL="postgresql+psycopg://triage:triage@127.0.0.1:$PG_PORT/triage"
 }
-psql_admin -c "CREATE ROLE triage LOGIN CREATEDB PASSWORD 'triage'" >&2 || die "could not create role triage"
-psql_admin -c "CREATE DATABASE triage OWNER triage" >&2 || die "could not create database triage"
 
-log "ready (stop it with: scripts/postgres.sh stop)"
-echo "postgresql+psycopg://triage:triage@127.0.0.1:$PG_PORT/triage" >&3
+case "${1:-start}" in
+start)
+	start >&2
+	echo "$URL"
+	;;
+stop) stop_server "$(find_bin)" >&2 ;;
+*) die "usage: $0 [start|stop]" >&2 ;;
+esac

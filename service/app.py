@@ -46,8 +46,10 @@ def create_app(settings: Settings | None = None, engine: object | None = None,
     app.include_router(health.router)
     app.add_api_route("/metrics", _metrics, methods=["GET"], tags=["health"], include_in_schema=True,
                       dependencies=[Depends(require("metrics:read"))], response_class=Response,
-                      summary="Prometheus metrics")
+                      summary="Prometheus metrics",
+                      responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
     errors.install(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        paths={"/v1/assets/import": settings.max_import_bytes})
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
@@ -72,6 +74,13 @@ def _start(app: FastAPI, settings: Settings, engine: object | None, choice: Mode
     app.state.metrics.model.labels(engine.model_name, choice.source, choice.degraded or "").set(1)  # type: ignore[attr-defined]
     log.info("serving model %s from %s%s", engine.model_name, choice.source,  # type: ignore[attr-defined]
              f" (degraded: {choice.degraded})" if choice.degraded else "")
+
+
+def _openapi(app: FastAPI) -> dict:
+    """FastAPI's OpenAPI, with the errors every operation can answer with declared (built once)."""
+    if app.openapi_schema is None:
+        errors.document(FastAPI.openapi(app))
+    return app.openapi_schema  # type: ignore[return-value]
 
 
 def _metrics(request: Request) -> Response:

@@ -1,14 +1,14 @@
-"""Request body limits, enforced while the body streams in (a missing or false Content-Length too)."""
+"""Request body limits, enforced while the body streams in (a missing or false Content-Length too).
+
+The body is read up to the limit before the app sees it, then replayed to it; one byte over and the
+client gets a 413 without the app being called.
+"""
 
 from __future__ import annotations
 
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class BodyLimit:
@@ -20,7 +20,7 @@ class BodyLimit:
         self.paths = paths or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         limit = next((v for p, v in self.paths.items() if scope["path"].startswith(p)), self.limit)
@@ -28,27 +28,24 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit)
             return
-        received = 0
-        started = False
-
-        async def counted() -> Message:
-            nonlocal received
+        messages, size = [], 0
+        while True:
             message = await receive()
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted, tracking_send)
-        except BodyTooLarge:
-            if not started:
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > limit:
                 await _too_large(send, limit)
+                return
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        await self.app(scope, _replay(messages, receive), send)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    async def replayed() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replayed
 
 
 async def _too_large(send: Send, limit: int) -> None:

@@ -48,6 +48,15 @@ class MetricsMiddleware:
             await self.app(scope, receive, tracking_send)
         finally:
             self.metrics.in_flight.dec()
-            route = getattr(scope.get("route"), "path", "unmatched")
+            route = route_template(scope)
             self.metrics.requests.labels(scope["method"], route, str(status)).inc()
             self.metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template ('/v1/referrals/{referral_id}'), so labels stay few."""
+    context = scope.get("fastapi", {}).get("effective_route_context")  # routers included by FastAPI
+    if context is not None:
+        return str(context.path_format)
+    route = scope.get("route")
+    return str(getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched")

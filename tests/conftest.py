@@ -104,3 +104,9 @@ def client(app) -> Iterator:  # type: ignore[no-untyped-def]
 
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A new, empty database for one test: on the test PostgreSQL server if there is one, else SQLite."""
+    return fresh_database_url() or f"sqlite:///{tmp_path / 'triage.db'}"

@@ -82,6 +82,8 @@ def delete_asset(engine: Engine, user: Writer, asset_id: str) -> Response:
 
 
 @router.post("/import", response_model=ImportSummary,
+             responses={400: {"description": "invalid rows or records: each is named; nothing was written"},
+                        415: {"description": "the content type is not CSV or JSON"}},
              openapi_extra={"requestBody": {"required": True, "content": {
                  "text/csv": {"schema": {"type": "string"}},
                  "application/json": {"schema": {"type": "object"}}}}})

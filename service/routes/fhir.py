@@ -14,8 +14,14 @@ from triage.errors import InputError, NotFoundError
 from triage.fhir import referral_from_service_request, service_request_response, task_bundle, task_for_referral
 from triage.store.users import User
 
-router = APIRouter(prefix="/fhir", tags=["fhir"])
 FHIR_JSON = "application/fhir+json"
+
+
+class FHIRResponse(JSONResponse):
+    media_type = FHIR_JSON
+
+
+router = APIRouter(prefix="/fhir", tags=["fhir"], default_response_class=FHIRResponse)
 Creator = Annotated[User, Depends(require("referrals:create"))]
 Reader = Annotated[User, Depends(require("referrals:read"))]
 
@@ -24,7 +30,10 @@ Reader = Annotated[User, Depends(require("referrals:read"))]
              openapi_extra={"requestBody": {"required": True, "content": {
                  FHIR_JSON: {"schema": {"type": "object"}}, "application/json": {"schema": {"type": "object"}}}}},
              responses={201: {"description": "the ServiceRequest with the needs as coded reasonCode entries"},
-                        400: {"description": "an OperationOutcome naming the element at fault"}})
+                        200: {"description": "replayed: the Idempotency-Key was used before",
+                              "content": {FHIR_JSON: {"schema": {"type": "object"}}}},
+                        400: {"description": "an OperationOutcome naming the element at fault"},
+                        409: {"description": "the Idempotency-Key was used for a different referral"}})
 async def create_service_request(request: Request, desk: Desk, user: Creator,
                                  idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None
                                  ) -> JSONResponse:

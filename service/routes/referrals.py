@@ -73,7 +73,8 @@ def get_referral(request: Request, desk: Desk, user: Reader, referral_id: str) -
     return referral
 
 
-@router.put("/{referral_id}/needs", response_model=ReferralPublic)
+@router.put("/{referral_id}/needs", response_model=ReferralPublic,
+            responses={409: {"description": "matching failed: the needs were not changed, try again"}})
 def change_needs(request: Request, desk: Desk, user: Reviewer, referral_id: str, update: NeedsUpdate) -> ReferralPublic:
     """Replace the needs (a link worker's correction) and re-match; the change is kept as feedback."""
     referral = desk.change_needs(referral_id, update, actor=user.name)
@@ -81,7 +82,9 @@ def change_needs(request: Request, desk: Desk, user: Reviewer, referral_id: str,
     return referral
 
 
-@router.post("/{referral_id}/decisions", response_model=ReferralPublic)
+@router.post("/{referral_id}/decisions", response_model=ReferralPublic,
+             responses={400: {"description": "a rejection without a reason"},
+                        404: {"description": "no such referral, or no such asset"}})
 def decide(request: Request, desk: Desk, user: Reviewer, referral_id: str, decision: DecisionCreate) -> ReferralPublic:
     """Accept or reject a suggestion (a rejection needs a reason)."""
     referral = desk.decide(referral_id, decision, actor=user.name)
