@@ -28,7 +28,7 @@ OUTCOME_SCHEMA = {"title": "OperationOutcome", "type": "object", "required": ["r
                                      "properties": {"severity": {"type": "string"}, "code": {"type": "string"},
                                                     "diagnostics": {"type": "string"},
                                                     "expression": {"type": "array", "items": {"type": "string"}}}}}}}
-DESCRIPTIONS = {400: "bad input: the message names the field, line or row at fault",
+DESCRIPTIONS = {400: "bad input: a body that cannot be parsed, or the message names the field, line or row",
                 401: "no bearer token, or an invalid or revoked one", 403: "the caller's role may not do this",
                 404: "no such record, or not one the caller may see", 409: "the request clashes with the record's state",
                 413: "the request body is over the size limit", 415: "the body's content type is not accepted",
@@ -57,10 +57,10 @@ def error_response(request: Request, status: int, message: str, where: str = "",
 
 def document(openapi: dict) -> dict:
     """Declare these errors in an OpenAPI document (in place), with the body error_response() gives them:
-    401/403 on operations that need a token, 404 where a record is named in the path, 413 where there
-    is a body, 422 where there are parameters or a body, and a body for each error an operation
-    declares itself (400, 409, 415). FastAPI's own 422 schema (`{"detail": [...]}`) is replaced: the app
-    never answers with it."""
+    401/403 on operations that need a token, 404 where a record is named in the path, 400 (a body that
+    cannot be parsed) and 413 where there is a body, 422 where there are parameters or a body, and a
+    body for each error an operation declares itself (409, 415). FastAPI's own 422 schema
+    (`{"detail": [...]}`) is replaced: the app never answers with it."""
     schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
     schemas |= {"Error": ERROR_SCHEMA, "OperationOutcome": OUTCOME_SCHEMA}
     for path, operations in openapi.get("paths", {}).items():
@@ -68,8 +68,9 @@ def document(openapi: dict) -> dict:
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             has_body = "requestBody" in operation
-            applies = {401: bool(operation.get("security")), 403: bool(operation.get("security")),
-                       404: "{" in path, 413: has_body, 422: has_body or bool(operation.get("parameters"))}
+            needs_token = bool(operation.get("security"))
+            applies = {400: has_body, 401: needs_token, 403: needs_token, 404: "{" in path, 413: has_body,
+                       422: has_body or bool(operation.get("parameters"))}
             declared = {int(k) for k in responses if str(k).isdigit() and int(k) in DESCRIPTIONS}
             for status in sorted({s for s, yes in applies.items() if yes} | declared):
                 entry = responses.setdefault(str(status), {})

@@ -98,6 +98,12 @@ class TriageResult(Classification):
 class Asset(BaseModel):
     """A community asset in the directory."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "asset-101", "name": "Tuesday Knit and Natter", "organisation": "Castlemere Library",
+        "description": "A friendly knitting circle for anyone who would like company and a cuppa.",
+        "needs": ["loneliness"], "latitude": 53.70, "longitude": -1.90, "postcode": "CM1 2AB", "min_age": 18,
+        "cost": "free", "delivery": ["in_person"], "languages": ["en"], "schedule": "Tuesdays 2-4pm"}]})
+
     id: str = Field(min_length=1, max_length=200)
     name: str = Field(min_length=1)
     organisation: str = ""

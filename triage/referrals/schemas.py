@@ -86,7 +86,8 @@ class ReferralCreate(BaseModel):
 class NeedsUpdate(BaseModel):
     """A link worker's needs for the referral: they replace the classified ones and re-match."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"needs": ["loneliness", "debt"], "reason": "bereavement is not what he wants help with"}]})
 
     needs: list[str] = Field(max_length=13)
     reason: str = Field(default="", max_length=2_000)
@@ -98,7 +99,9 @@ class NeedsUpdate(BaseModel):
 
 
 class DecisionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"asset_id": "asset-003", "decision": "accepted"},
+        {"asset_id": "asset-054", "decision": "rejected", "reason": "two buses away; he does not travel"}]})
 
     asset_id: str = Field(min_length=1, max_length=200)
     decision: Decision
@@ -106,7 +109,8 @@ class DecisionCreate(BaseModel):
 
 
 class NoteCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"text": "Phoned, no answer; letter sent."}]})
 
     text: str = Field(min_length=1, max_length=10_000)
 
@@ -119,7 +123,8 @@ class NoteCreate(BaseModel):
 
 
 class StatusChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"status": "contacted", "reason": "first call made"}]})
 
     status: Status
     reason: str = Field(default="", max_length=2_000)
