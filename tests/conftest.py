@@ -110,3 +110,12 @@ def client(app) -> Iterator:  # type: ignore[no-untyped-def]
 def database_url(tmp_path: Path) -> str:
     """A new, empty database for one test: on the test PostgreSQL server if there is one, else SQLite."""
     return fresh_database_url() or f"sqlite:///{tmp_path / 'triage.db'}"
+
+
+def process_env(home: Path) -> dict[str, str]:
+    """The environment for a `triage` subprocess with its own data directory and its own database."""
+    env = os.environ | {"TRIAGE_HOME": str(home), "HF_HUB_OFFLINE": "1", "TRIAGE_MODEL_URI": ""}
+    env.pop("TRIAGE_DATABASE_URL", None)
+    if database := fresh_database_url():
+        env["TRIAGE_DATABASE_URL"] = database
+    return env

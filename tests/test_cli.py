@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import process_env
 
 NOTE = "Lives alone since his wife died in March, has not left the flat for weeks and is behind on council tax."
 
@@ -13,7 +14,7 @@ NOTE = "Lives alone since his wife died in March, has not left the flat for week
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     home = tmp_path_factory.mktemp("cli-home")
-    env = os.environ | {"TRIAGE_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    env = process_env(home)
     triage = os.path.join(os.path.dirname(sys.executable), "triage")
 
     def run(*args, stdin=""):
@@ -72,7 +73,7 @@ def test_serve_starts_and_answers(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = os.environ | {"TRIAGE_HOME": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    env = process_env(tmp_path)
     triage = os.path.join(os.path.dirname(sys.executable), "triage")
     created = subprocess.run([triage, "users", "create", "gp-desk", "--role", "referrer", "--org", "Oak Lane"],
                              env=env, capture_output=True, text=True, check=True)
@@ -155,3 +156,24 @@ def test_a_service_that_closes_is_removed_by_the_next_import(run, tmp_path):
     result = run("assets", "import", str(feed))
     assert result.returncode == 0 and json.loads(result.stdout)["removed"] == 1
     assert service["id"] not in run("assets", "export").stdout
+
+
+def test_users_create_list_revoke(run):
+    created = run("users", "create", "dr-example", "--role", "referrer", "--org", "Oak Lane Surgery")
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("tri_") and len(token) > 40
+    listed = run("users", "list").stdout
+    assert "dr-example\treferrer\tOak Lane Surgery\tactive" in listed and token not in listed
+    assert run("users", "revoke", "dr-example").returncode == 0
+    assert "dr-example\treferrer\tOak Lane Surgery\trevoked" in run("users", "list").stdout
+
+
+@pytest.mark.parametrize("args,problem", [
+    (("users", "create", "x", "--role", "boss"), "valid roles: referrer, link_worker, data_scientist, admin"),
+    (("users", "create", "y", "--role", "referrer"), "a referrer needs an organisation"),
+    (("users", "revoke", "nobody"), "no user 'nobody'"),
+])
+def test_users_errors_are_named(run, args, problem):
+    result = run(*args)
+    assert result.returncode == 2 and problem in result.stderr and result.stdout == ""

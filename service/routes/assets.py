@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel
@@ -64,7 +65,7 @@ def get_asset(engine: Engine, user: Reader, asset_id: str) -> Asset:
 def create_asset(engine: Engine, user: Writer, asset: Asset, response: Response) -> Asset:
     """Add an asset; without needs, they are inferred from its description."""
     created = engine.assets.create(asset)
-    response.headers["Location"] = f"/v1/assets/{created.id}"
+    response.headers["Location"] = f"/v1/assets/{quote(created.id, safe='')}"  # headers are latin-1: encode the id
     return created
 
 
