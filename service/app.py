@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request, Response
 
-from service import errors
+from service import errors, web
 from service.deps import require
 from service.limits import BodyLimit
 from service.metrics import Metrics, MetricsMiddleware
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, engine: object | None = None,
                       summary="Prometheus metrics",
                       responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
     errors.install(app)
+    web.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        paths={"/v1/assets/import": settings.max_import_bytes})

@@ -44,8 +44,17 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
+API_PREFIXES = ("/v1", "/fhir", "/metrics", "/healthz", "/readyz", "/openapi", "/docs", "/redoc", "/static")
+
+
 def error_response(request: Request, status: int, message: str, where: str = "",
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+                   headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    if not request.url.path.startswith(API_PREFIXES):  # a web page: an error page, not JSON
+        from service.web.render import page
+
+        title = {404: "Not found", 403: "Not allowed"}.get(status, "Something went wrong")
+        return page(request, "error.html", getattr(request.state, "user", None), status_code=status, title=title,
+                    message=message if status < 500 else "The request was not completed; it has been logged.")
     if request.url.path.startswith("/fhir"):
         from triage.fhir import operation_outcome
 

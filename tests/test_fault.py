@@ -22,7 +22,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import fresh_database_url
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -103,6 +103,7 @@ def test_decisions_need_a_reason_to_reject_and_are_kept_with_the_model_version(c
     done = client.post(url, json={"asset_id": second, "decision": "rejected", "reason": "too far"}, headers=lw).json()
     assert {(d["asset_id"], d["decision"]) for d in done["decisions"]} == {(first, "accepted"), (second, "rejected")}
     assert all(d["model_version"] == referral["model_version"] for d in done["decisions"])
+    assert done["status"] == "in_review"  # the first decision started the review
     assert client.post(url, json={"asset_id": "no-such-asset", "decision": "accepted"}, headers=lw).status_code == 404
 
 

@@ -194,8 +194,9 @@ def cpu_count() -> str:
 
 
 def render(levels: list[Level]) -> str:
-    lines = [f"{'endpoint':<15} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>7} "
-             f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"]
+    header = (f"{'endpoint':<15} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>7} "
+              f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    lines = [header]
     for lv in levels:
         note = f"  (stopped at the time cap: {lv.done} of {lv.planned})" if lv.capped and lv.done < lv.planned else ""
         samples = f"  e.g. {', '.join(lv.error_samples)}" if lv.error_samples else ""

@@ -16,6 +16,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "assets:write": frozenset({"link_worker", "admin"}),
     "audit:read": frozenset({"admin"}),
     "metrics:read": frozenset({"data_scientist", "admin"}),
+    "dashboard:read": frozenset({"referrer", "link_worker", "data_scientist", "admin"}),
 }
 """A referrer sees only referrals from their own organisation; a data scientist sees no referral at all
 (they learn from redacted feedback exports)."""

@@ -140,7 +140,7 @@ class ReferralDesk:
             return store.public(session, row)
 
     def decide(self, referral_id: str, decision: DecisionCreate, *, actor: str) -> ReferralPublic:
-        """Accept or reject one suggestion (a rejection needs a reason)."""
+        """Accept or reject one suggestion (a rejection needs a reason); a new referral moves to in_review."""
         if decision.decision == "rejected" and not decision.reason.strip():
             raise InputError("reason", "give a reason when rejecting a suggestion")
         with self.sessions.begin() as session:
@@ -152,6 +152,10 @@ class ReferralDesk:
                 "asset_id": decision.asset_id, "reason": decision.reason, "model_version": row.model_version,
                 "rank": suggested.index(decision.asset_id) + 1 if decision.asset_id in suggested else None,
                 "needs": store.needs_of(session, [row.id]).get(row.id, [])})
+            if row.status == "new":  # the first decision starts the review
+                store.add_event(session, row, actor, "status_changed",
+                                {"from": "new", "to": "in_review", "reason": "first suggestion decided"})
+                row.status = "in_review"
             session.flush()
             return store.public(session, row)
 
