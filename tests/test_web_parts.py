@@ -1,0 +1,64 @@
+"""The pieces behind the pages: highlighting evidence, dashboard figures, sign-in rules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from service.web.highlight import highlight
+from service.web.session import safe_next
+from triage.schemas import Evidence, NeedPrediction, RiskPrediction, TriageResult
+
+
+def _result(text: str, needs: dict[str, list[str]], risks: dict[str, list[str]] | None = None) -> TriageResult:
+    def spans(phrases: list[str]) -> list[Evidence]:
+        return [Evidence(start=text.index(p), end=text.index(p) + len(p), text=p) for p in phrases]
+
+    return TriageResult(id="r", needs=[NeedPrediction(need=n, score=0.9, evidence=spans(p)) for n, p in needs.items()],
+                        risk_flags=[RiskPrediction(flag=f, score=0.9, evidence=spans(p)) for f, p in (risks or {}).items()])
+
+
+def test_runs_cover_the_text_exactly_once_and_keep_overlaps():
+    text = "Lonely since his wife died, behind on rent."
+    result = _result(text, {"loneliness": ["Lonely since his wife died"], "bereavement": ["his wife died"],
+                            "debt": ["behind on rent"]})
+    runs = highlight(text, result)
+    assert "".join(r.text for r in runs) == text
+    labelled = {r.text: r.labels for r in runs if r.labels}
+    assert labelled == {"Lonely since ": ("loneliness",), "his wife died": ("loneliness", "bereavement"),
+                        "behind on rent": ("debt",)}
+
+
+def test_risk_evidence_is_marked_as_risk():
+    text = "Sees no point going on. Lonely."
+    runs = highlight(text, _result(text, {"loneliness": ["Lonely"]}, {"self_harm": ["Sees no point going on"]}))
+    assert [(r.text, r.risk) for r in runs if r.labels] == [("Sees no point going on", True), ("Lonely", False)]
+
+
+def test_no_result_is_one_plain_run():
+    assert highlight("<b>x</b>", None)[0].labels == ()
+
+
+@pytest.mark.parametrize("given,expected", [("/referrals/1", "/referrals/1"), ("//evil.example", "/"),
+                                            ("https://evil.example/", "/"), ("", "/"), (None, "/")])
+def test_sign_in_only_returns_to_our_own_pages(given, expected):
+    assert safe_next(given) == expected
+
+
+def test_dashboard_counts_weeks_review_time_and_acceptance(engine, tokens, client):
+    import uuid
+
+    from triage.referrals.stats import dashboard
+
+    source = f"stats-{uuid.uuid4().hex[:6]}"
+    lw = tokens.header("link_worker")
+    referral = client.post("/v1/referrals", json={"text": "Lonely since moving here.", "source": source}, headers=lw).json()
+    first = referral["result"]["suggestions"][0]["asset_id"]
+    client.post(f"/v1/referrals/{referral['id']}/decisions", json={"asset_id": first, "decision": "accepted"}, headers=lw)
+    figures = dashboard(engine.database.sessions, now=datetime.now(timezone.utc) + timedelta(minutes=1))
+    assert figures.by_source[source][-1] == 1 and sum(figures.by_source[source]) == 1
+    assert figures.median_hours_to_review is not None and min(figures.hours_to_first_review) >= 0
+    accepted, decided = figures.acceptance["loneliness"]
+    assert 1 <= accepted <= decided
+    assert figures.status_counts["in_review"] >= 1
