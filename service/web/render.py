@@ -20,7 +20,7 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # so colour is never the only cue.
 NEED_COLOURS = dict(zip(NEED_IDS, (
     "#fde2a8", "#cde7f7", "#d9f2c4", "#f4d3e8", "#e3dcfa", "#fbd5c5", "#c8efe6",
-    "#f6efb0", "#dcdcdc", "#f9c9d1", "#d2e0f9", "#e6f0c2", "#f3dcc0")))
+    "#f6efb0", "#d9cbb8", "#f9c9d1", "#d2e0f9", "#e6f0c2", "#f3dcc0")))
 STATUS_NAMES = {"new": "New", "in_review": "In review", "contacted": "Contacted", "connected": "Connected",
                 "declined": "Declined", "closed": "Closed"}
 LABEL_NAMES = {label: get(label).name for label in (*NEED_IDS, *RISK_IDS)}
