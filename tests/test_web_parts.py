@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -56,9 +56,41 @@ def test_dashboard_counts_weeks_review_time_and_acceptance(engine, tokens, clien
     referral = client.post("/v1/referrals", json={"text": "Lonely since moving here.", "source": source}, headers=lw).json()
     first = referral["result"]["suggestions"][0]["asset_id"]
     client.post(f"/v1/referrals/{referral['id']}/decisions", json={"asset_id": first, "decision": "accepted"}, headers=lw)
-    figures = dashboard(engine.database.sessions, now=datetime.now(timezone.utc) + timedelta(minutes=1))
+    figures = dashboard(engine.database.sessions, now=datetime.now(UTC) + timedelta(minutes=1))
     assert figures.by_source[source][-1] == 1 and sum(figures.by_source[source]) == 1
     assert figures.median_hours_to_review is not None and min(figures.hours_to_first_review) >= 0
     accepted, decided = figures.acceptance["loneliness"]
     assert 1 <= accepted <= decided
     assert figures.status_counts["in_review"] >= 1
+
+
+def test_a_failed_review_action_shows_the_problem_on_the_page(client, tokens):
+    lw = tokens.header("link_worker")
+    referral = client.post("/v1/referrals", json={"text": "Lonely since moving here."}, headers=lw).json()
+    client.cookies.set("triage_session", tokens.link_worker)
+    try:
+        response = client.post(f"/referrals/{referral['id']}/decisions",
+                               data={"asset_id": referral["result"]["suggestions"][0]["asset_id"],
+                                     "decision": "rejected", "reason": ""}, follow_redirects=False)
+        assert response.status_code == 422 and "give a reason when rejecting" in response.text
+        assert 'id="note"' in response.text and 'id="suggestions"' in response.text  # the page itself
+        moved = client.post(f"/referrals/{referral['id']}/status", data={"status": "connected"}, follow_redirects=False)
+        assert moved.status_code == 422 and "cannot move from" in moved.text
+        ok = client.post(f"/referrals/{referral['id']}/notes", data={"text": "Rang, no answer."}, follow_redirects=False)
+        assert ok.status_code == 303 and ok.headers["location"] == f"/referrals/{referral['id']}"
+    finally:
+        client.cookies.clear()
+
+
+def test_pages_need_a_session_and_say_so_with_a_redirect(client):
+    response = client.get("/directory?q=choir", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=%2Fdirectory%3Fq%3Dchoir"
+
+
+def test_a_form_posted_from_another_site_is_refused(client, tokens):
+    client.cookies.set("triage_session", tokens.link_worker)
+    try:
+        response = client.post("/logout", headers={"origin": "https://evil.example"}, follow_redirects=False)
+        assert response.status_code == 403
+    finally:
+        client.cookies.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from triage.schemas import TriageResult
 
@@ -23,7 +24,7 @@ def highlight(text: str, result: TriageResult | None) -> list[Run]:
     spans = [(max(0, s), min(len(text), e), label, risk) for s, e, label, risk in spans if s < e]
     cuts = sorted({0, len(text), *(s for s, *_ in spans), *(e for _, e, *_ in spans)})
     runs = []
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in pairwise(cuts):
         covering = [(label, risk) for s, e, label, risk in spans if s <= start and end <= e]
         labels = tuple(dict.fromkeys(label for label, _ in covering))
         runs.append(Run(text[start:end], labels, any(risk for _, risk in covering)))

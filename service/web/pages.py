@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -43,7 +42,12 @@ def queue(request: Request, user: Reader, status: str = "", need: str = "", sour
 
 
 @router.get("/referrals/{referral_id}", response_class=HTMLResponse)
-def referral_page(request: Request, user: Reader, referral_id: str, error: str = "") -> HTMLResponse:
+def referral_page(request: Request, user: Reader, referral_id: str) -> HTMLResponse:
+    return _referral_page(request, user, referral_id)
+
+
+def _referral_page(request: Request, user: User, referral_id: str, error: str = "") -> HTMLResponse:
+    """The page; an action that failed shows it again with the problem (422), never a URL carrying text."""
     referral = request.app.state.desk.get(referral_id, organisation=scope(user))
     record(request, user, "read", "referral", referral_id, detail="referral page")
     engine = request.app.state.engine
@@ -54,63 +58,61 @@ def referral_page(request: Request, user: Reader, referral_id: str, error: str =
         except NotFoundError:
             pass  # removed from the directory since: the card shows what the suggestion holds
     decisions = {d.asset_id: d for d in referral.decisions}
-    return page(request, "referral.html", user, referral=referral, runs=highlight(referral.text, referral.result),
-                assets=assets, decisions=decisions, error=error)
+    response = page(request, "referral.html", user, status_code=422 if error else 200, referral=referral,
+                    runs=highlight(referral.text, referral.result), assets=assets, decisions=decisions, error=error)
+    if error:
+        response.headers["HX-Push-Url"] = f"/referrals/{referral_id}"
+    return response
 
 
-def _back(referral_id: str, error: str = "") -> RedirectResponse:
-    url = f"/referrals/{referral_id}" + (f"?error={error}" if error else "")
-    return RedirectResponse(url, status_code=303)
-
-
-def _act(request: Request, user: User, referral_id: str, action: str, change) -> RedirectResponse:  # type: ignore[no-untyped-def]
-    """Run a review action; a problem comes back to the page as a message, not an error page."""
+def _act(request: Request, user: User, referral_id: str, action: str, change) -> HTMLResponse | RedirectResponse:  # type: ignore[no-untyped-def]
+    """Run a review action, then back to the page (303); a problem is shown on the page itself."""
     try:
         change()
     except NotFoundError:
         raise
     except ValidationError as e:
-        return _back(referral_id, quote("; ".join(describe_validation_error(x) for x in e.errors())[:300]))
+        return _referral_page(request, user, referral_id, "; ".join(describe_validation_error(x) for x in e.errors()))
     except (TriageError, ValueError) as e:
-        return _back(referral_id, quote(str(e)[:300]))
+        return _referral_page(request, user, referral_id, str(e))
     record(request, user, action, "referral", referral_id, detail="referral page")
-    return _back(referral_id)
+    return RedirectResponse(f"/referrals/{referral_id}", status_code=303)
 
 
-@router.post("/referrals/{referral_id}/needs/remove")
-def remove_need(request: Request, user: Reviewer, referral_id: str, need: Annotated[str, Form()]) -> RedirectResponse:
+@router.post("/referrals/{referral_id}/needs/remove", response_model=None)
+def remove_need(request: Request, user: Reviewer, referral_id: str, need: Annotated[str, Form()]) -> HTMLResponse | RedirectResponse:
     desk = request.app.state.desk
     current = desk.get(referral_id).needs
     return _act(request, user, referral_id, "update_needs", lambda: desk.change_needs(
         referral_id, NeedsUpdate(needs=[n for n in current if n != need], reason=f"removed {need}"), actor=user.name))
 
 
-@router.post("/referrals/{referral_id}/needs/add")
-def add_need(request: Request, user: Reviewer, referral_id: str, need: Annotated[str, Form()]) -> RedirectResponse:
+@router.post("/referrals/{referral_id}/needs/add", response_model=None)
+def add_need(request: Request, user: Reviewer, referral_id: str, need: Annotated[str, Form()]) -> HTMLResponse | RedirectResponse:
     desk = request.app.state.desk
     current = desk.get(referral_id).needs
     return _act(request, user, referral_id, "update_needs", lambda: desk.change_needs(
         referral_id, NeedsUpdate(needs=[*current, need], reason=f"added {need}"), actor=user.name))
 
 
-@router.post("/referrals/{referral_id}/decisions")
+@router.post("/referrals/{referral_id}/decisions", response_model=None)
 def decide(request: Request, user: Reviewer, referral_id: str, asset_id: Annotated[str, Form()],
-           decision: Annotated[str, Form()], reason: Annotated[str, Form()] = "") -> RedirectResponse:
+           decision: Annotated[str, Form()], reason: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     desk = request.app.state.desk
     return _act(request, user, referral_id, f"suggestion_{decision}", lambda: desk.decide(
         referral_id, DecisionCreate(asset_id=asset_id, decision=decision, reason=reason), actor=user.name))
 
 
-@router.post("/referrals/{referral_id}/notes")
-def add_note(request: Request, user: Reviewer, referral_id: str, text: Annotated[str, Form()] = "") -> RedirectResponse:
+@router.post("/referrals/{referral_id}/notes", response_model=None)
+def add_note(request: Request, user: Reviewer, referral_id: str, text: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     desk = request.app.state.desk
     return _act(request, user, referral_id, "add_note",
                 lambda: desk.add_note(referral_id, NoteCreate(text=text), actor=user.name))
 
 
-@router.post("/referrals/{referral_id}/status")
+@router.post("/referrals/{referral_id}/status", response_model=None)
 def change_status(request: Request, user: Reviewer, referral_id: str, status: Annotated[str, Form()],
-                  reason: Annotated[str, Form()] = "") -> RedirectResponse:
+                  reason: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     desk = request.app.state.desk
     return _act(request, user, referral_id, "status", lambda: desk.change_status(
         referral_id, StatusChange(status=status, reason=reason), actor=user.name))

@@ -4,7 +4,7 @@ URL otherwise; the schema is brought up to date by the Alembic migrations in `mi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, Integer, String, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
@@ -16,7 +16,7 @@ class Base(DeclarativeBase):
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator):
@@ -26,7 +26,7 @@ class UtcDateTime(TypeDecorator):
     cache_ok = True
 
     def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
-        return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class AssetRow(Base):
