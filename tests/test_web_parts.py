@@ -94,3 +94,30 @@ def test_a_form_posted_from_another_site_is_refused(client, tokens):
         assert response.status_code == 403
     finally:
         client.cookies.clear()
+
+
+def test_outcome_forms_record_outcomes_wellbeing_and_contacts(client, tokens):
+    lw = tokens.header("link_worker")
+    referral = client.post("/v1/referrals", json={"text": "Lonely since moving here."}, headers=lw).json()
+    asset = referral["result"]["suggestions"][0]["asset_id"]
+    client.post(f"/v1/referrals/{referral['id']}/decisions", json={"asset_id": asset, "decision": "accepted"}, headers=lw)
+    client.cookies.set("triage_session", tokens.link_worker)
+    try:
+        page = client.get(f"/referrals/{referral['id']}")
+        assert 'id="outcomes"' in page.text and "Follow-up due" in page.text
+        base = f"/referrals/{referral['id']}"
+        assert client.post(f"{base}/outcomes", data={"asset_id": asset, "stage": "attended_first", "on": "2026-11-12"},
+                           follow_redirects=False).status_code == 303
+        wellbeing = {"timepoint": "first_contact", "on": "2026-11-12", "life_satisfaction": "4", "worthwhile": "5",
+                     "happy": "3", "anxious": "7"} | {f"swemwbs_{i}": "3" for i in range(1, 8)}
+        assert client.post(f"{base}/wellbeing", data=wellbeing, follow_redirects=False).status_code == 303
+        bad = client.post(f"{base}/wellbeing", data=wellbeing | {"happy": "12"}, follow_redirects=False)
+        assert bad.status_code == 422 and "ons4.happy" in bad.text
+        assert client.post(f"{base}/contacts", data={"on": "2026-11-12", "mode": "phone", "minutes": "20"},
+                           follow_redirects=False).status_code == 303
+    finally:
+        client.cookies.clear()
+    stored = client.get(f"/v1/referrals/{referral['id']}", headers=lw).json()
+    assert stored["outcomes"][0]["stage"] == "attended_first" and stored["contacts"] == 1
+    assert stored["wellbeing"][0]["swemwbs"] == [3] * 7
+    assert stored["follow_up"]["what"].startswith("still attending")

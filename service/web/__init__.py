@@ -8,14 +8,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from service.web import dashboard, directory, login, pages
+from service.web import dashboard, directory, login, outcome_forms, pages
 from service.web.render import page
 from service.web.session import CrossSiteRequest, LoginRequired, PageForbidden, login_url
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (login, pages, directory, dashboard):
+    for module in (login, pages, outcome_forms, directory, dashboard):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageForbidden, _forbidden)

@@ -65,7 +65,7 @@ def _referral_page(request: Request, user: User, referral_id: str, error: str = 
     return response
 
 
-def _act(request: Request, user: User, referral_id: str, action: str, change) -> HTMLResponse | RedirectResponse:  # type: ignore[no-untyped-def]
+def act(request: Request, user: User, referral_id: str, action: str, change) -> HTMLResponse | RedirectResponse:  # type: ignore[no-untyped-def]
     """Run a review action, then back to the page (303); a problem is shown on the page itself."""
     try:
         change()
@@ -83,7 +83,7 @@ def _act(request: Request, user: User, referral_id: str, action: str, change) ->
 def remove_need(request: Request, user: Reviewer, referral_id: str, need: Annotated[str, Form()]) -> HTMLResponse | RedirectResponse:
     desk = request.app.state.desk
     current = desk.get(referral_id).needs
-    return _act(request, user, referral_id, "update_needs", lambda: desk.change_needs(
+    return act(request, user, referral_id, "update_needs", lambda: desk.change_needs(
         referral_id, NeedsUpdate(needs=[n for n in current if n != need], reason=f"removed {need}"), actor=user.name))
 
 
@@ -91,7 +91,7 @@ def remove_need(request: Request, user: Reviewer, referral_id: str, need: Annota
 def add_need(request: Request, user: Reviewer, referral_id: str, need: Annotated[str, Form()]) -> HTMLResponse | RedirectResponse:
     desk = request.app.state.desk
     current = desk.get(referral_id).needs
-    return _act(request, user, referral_id, "update_needs", lambda: desk.change_needs(
+    return act(request, user, referral_id, "update_needs", lambda: desk.change_needs(
         referral_id, NeedsUpdate(needs=[*current, need], reason=f"added {need}"), actor=user.name))
 
 
@@ -99,14 +99,14 @@ def add_need(request: Request, user: Reviewer, referral_id: str, need: Annotated
 def decide(request: Request, user: Reviewer, referral_id: str, asset_id: Annotated[str, Form()],
            decision: Annotated[str, Form()], reason: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     desk = request.app.state.desk
-    return _act(request, user, referral_id, f"suggestion_{decision}", lambda: desk.decide(
+    return act(request, user, referral_id, f"suggestion_{decision}", lambda: desk.decide(
         referral_id, DecisionCreate(asset_id=asset_id, decision=decision, reason=reason), actor=user.name))
 
 
 @router.post("/referrals/{referral_id}/notes", response_model=None)
 def add_note(request: Request, user: Reviewer, referral_id: str, text: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     desk = request.app.state.desk
-    return _act(request, user, referral_id, "add_note",
+    return act(request, user, referral_id, "add_note",
                 lambda: desk.add_note(referral_id, NoteCreate(text=text), actor=user.name))
 
 
@@ -114,5 +114,5 @@ def add_note(request: Request, user: Reviewer, referral_id: str, text: Annotated
 def change_status(request: Request, user: Reviewer, referral_id: str, status: Annotated[str, Form()],
                   reason: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     desk = request.app.state.desk
-    return _act(request, user, referral_id, "status", lambda: desk.change_status(
+    return act(request, user, referral_id, "status", lambda: desk.change_status(
         referral_id, StatusChange(status=status, reason=reason), actor=user.name))

@@ -24,6 +24,7 @@ from triage.referrals.schemas import (
     ReferralPublic,
     StatusChange,
 )
+from triage.outcomes.schemas import ContactCreate, OutcomeCreate, WellbeingCreate
 from triage.referrals.workflow import check_move
 from triage.schemas import TriageResult
 from triage.store import referrals as store
@@ -175,6 +176,33 @@ class ReferralDesk:
             row.status = change.status
             session.flush()
             return store.public(session, row)
+
+    def record_outcome(self, referral_id: str, outcome: OutcomeCreate, *, actor: str) -> ReferralPublic:
+        """How an accepted suggestion went: contacted, attended, still attending at 6 weeks, or not."""
+        with self.sessions.begin() as session:
+            row = self._row(session, referral_id, None)
+            accepted = {d.asset_id for d in store.public(session, row).decisions if d.decision == "accepted"}
+            if outcome.asset_id not in accepted:
+                raise ConflictError("asset_id", f"'{outcome.asset_id}' is not an accepted suggestion of this referral; "
+                                                f"accepted: {', '.join(sorted(accepted)) or 'none yet'}")
+            return self._append(session, row, actor, "outcome_recorded", outcome.model_dump(mode="json"))
+
+    def record_wellbeing(self, referral_id: str, wellbeing: WellbeingCreate, *, actor: str) -> ReferralPublic:
+        """ONS4 (and optionally SWEMWBS) at first contact or at follow-up."""
+        with self.sessions.begin() as session:
+            row = self._row(session, referral_id, None)
+            return self._append(session, row, actor, "wellbeing_recorded", wellbeing.model_dump(mode="json"))
+
+    def log_contact(self, referral_id: str, contact: ContactCreate, *, actor: str) -> ReferralPublic:
+        with self.sessions.begin() as session:
+            row = self._row(session, referral_id, None)
+            return self._append(session, row, actor, "contact_logged", contact.model_dump(mode="json"))
+
+    @staticmethod
+    def _append(session, row: ReferralRow, actor: str, kind: str, data: dict) -> ReferralPublic:  # type: ignore[no-untyped-def]
+        store.add_event(session, row, actor, kind, data)
+        session.flush()
+        return store.public(session, row)
 
     @staticmethod
     def _row(session, referral_id: str, organisation: str | None) -> ReferralRow:  # type: ignore[no-untyped-def]

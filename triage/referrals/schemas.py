@@ -7,12 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from triage.outcomes.due import FollowUp
+from triage.outcomes.schemas import OutcomeCreate, WellbeingCreate
 from triage.schemas import Delivery, ReferralIn, TriageResult, language_code, need_ids
 
 Status = Literal["new", "in_review", "contacted", "connected", "declined", "closed"]
 Decision = Literal["accepted", "rejected"]
 EventKind = Literal["created", "triaged", "needs_changed", "suggestion_accepted", "suggestion_rejected",
-                    "note_added", "status_changed"]
+                    "note_added", "status_changed", "outcome_recorded", "wellbeing_recorded", "contact_logged"]
 
 
 class ReferrerContact(BaseModel):
@@ -154,6 +156,16 @@ class ReviewNote(BaseModel):
     at: datetime
 
 
+class RecordedOutcome(OutcomeCreate):
+    actor: str
+    at: datetime
+
+
+class RecordedWellbeing(WellbeingCreate):
+    actor: str
+    at: datetime
+
+
 class ReferralSummary(BaseModel):
     """A referral in a list: no note text."""
 
@@ -167,6 +179,7 @@ class ReferralSummary(BaseModel):
     risk_flags: list[str]
     urgent_review: bool = Field(description="a risk flag was raised: send to urgent human review")
     model_version: str
+    follow_up: FollowUp | None = Field(default=None, description="the next outcome follow-up due, if any")
 
 
 class ReferralPublic(ReferralSummary):
@@ -185,6 +198,9 @@ class ReferralPublic(ReferralSummary):
     result: TriageResult | None = Field(description="null when triage failed at intake: review by hand")
     decisions: list[SuggestionDecision] = []
     notes: list[ReviewNote] = []
+    outcomes: list[RecordedOutcome] = Field(default=[], description="how accepted suggestions went, oldest first")
+    wellbeing: list[RecordedWellbeing] = Field(default=[], description="ONS4 / SWEMWBS measurements, oldest first")
+    contacts: int = Field(default=0, description="link-worker contacts logged")
     history: list[Event] = []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -9,11 +10,14 @@ from sqlalchemy.orm import Session
 
 from triage.referrals.schemas import (
     Event,
+    RecordedOutcome,
+    RecordedWellbeing,
     ReferralPublic,
     ReferralSummary,
     ReviewNote,
     SuggestionDecision,
 )
+from triage.outcomes.due import next_follow_up
 from triage.schemas import TriageResult
 from triage.store.db import now
 from triage.store.tables import IdempotencyRow, ReferralEventRow, ReferralNeedRow, ReferralRow
@@ -74,7 +78,16 @@ def page(session: Session, where: ReferralFilter, offset: int, limit: int) -> tu
     rows = session.scalars(statement.order_by(ReferralRow.urgent.desc(), ReferralRow.created_at, ReferralRow.id)
                            .offset(offset).limit(limit)).all()
     needs = needs_of(session, [row.id for row in rows])
-    return [summary(row, needs.get(row.id, [])) for row in rows], int(total)
+    events = events_of(session, [row.id for row in rows])
+    return [summary(row, needs.get(row.id, []), events.get(row.id, [])) for row in rows], int(total)
+
+
+def events_of(session: Session, ids: list[str]) -> dict[str, list[ReferralEventRow]]:
+    found: dict[str, list[ReferralEventRow]] = {}
+    for event in session.scalars(select(ReferralEventRow).where(ReferralEventRow.referral_id.in_(ids))
+                                 .order_by(ReferralEventRow.id)):
+        found.setdefault(event.referral_id, []).append(event)
+    return found
 
 
 def needs_of(session: Session, ids: list[str]) -> dict[str, list[str]]:
@@ -85,20 +98,20 @@ def needs_of(session: Session, ids: list[str]) -> dict[str, list[str]]:
     return found
 
 
-def summary(row: ReferralRow, needs: list[str]) -> ReferralSummary:
+def summary(row: ReferralRow, needs: list[str], events: Sequence[ReferralEventRow] = ()) -> ReferralSummary:
     return ReferralSummary(id=row.id, created_at=row.created_at, updated_at=row.updated_at, status=row.status,
                            source=row.source, organisation=row.organisation, needs=_ordered(row, needs),
-                           risk_flags=row.risk_flags, urgent_review=row.urgent, model_version=row.model_version)
+                           risk_flags=row.risk_flags, urgent_review=row.urgent, model_version=row.model_version,
+                           follow_up=next_follow_up(row.status, ((e.kind, e.at, e.data) for e in events)))
 
 
 def public(session: Session, row: ReferralRow) -> ReferralPublic:
     """The whole record: decisions, notes and history are read from the events."""
     needs = needs_of(session, [row.id]).get(row.id, [])
-    events = session.scalars(select(ReferralEventRow).where(ReferralEventRow.referral_id == row.id)
-                             .order_by(ReferralEventRow.id)).all()
+    events = events_of(session, [row.id]).get(row.id, [])
     history = [Event(at=e.at, actor=e.actor, kind=e.kind, data=e.data) for e in events]
     decisions: dict[str, SuggestionDecision] = {}
-    notes = []
+    notes, outcomes, wellbeing = [], [], []
     for e in history:
         if e.kind in ("suggestion_accepted", "suggestion_rejected"):
             decisions[e.data["asset_id"]] = SuggestionDecision(
@@ -106,12 +119,17 @@ def public(session: Session, row: ReferralRow) -> ReferralPublic:
                 actor=e.actor, at=e.at, model_version=e.data["model_version"])
         elif e.kind == "note_added":
             notes.append(ReviewNote(text=e.data["text"], actor=e.actor, at=e.at))
+        elif e.kind == "outcome_recorded":
+            outcomes.append(RecordedOutcome(**e.data, actor=e.actor, at=e.at))
+        elif e.kind == "wellbeing_recorded":
+            wellbeing.append(RecordedWellbeing(**e.data, actor=e.actor, at=e.at))
     return ReferralPublic(
-        **summary(row, needs).model_dump(), external_id=row.external_id, text=row.text, age=row.age,
+        **summary(row, needs, events).model_dump(), external_id=row.external_id, text=row.text, age=row.age,
         date_of_birth=row.date_of_birth, latitude=row.latitude, longitude=row.longitude, language=row.language,
         delivery=row.delivery, referrer=row.referrer, needs_edited=row.needs_edited,
         result=TriageResult.model_validate(row.result) if row.result else None,
-        decisions=list(decisions.values()), notes=notes, history=history)
+        decisions=list(decisions.values()), notes=notes, history=history, outcomes=outcomes, wellbeing=wellbeing,
+        contacts=sum(e.kind == "contact_logged" for e in history))
 
 
 def _ordered(row: ReferralRow, needs: list[str]) -> list[str]:

@@ -1,0 +1,82 @@
+"""Recording what happened after a referral: outcomes per accepted suggestion, wellbeing, contacts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from triage.outcomes.due import next_follow_up
+
+
+@pytest.fixture
+def accepted(client, tokens):  # type: ignore[no-untyped-def]
+    """A referral with its first suggestion accepted: (referral id, asset id)."""
+    lw = tokens.header("link_worker")
+    referral = client.post("/v1/referrals", json={"text": "Lonely since moving here, would like company.",
+                                                  "source": f"outcomes-{uuid.uuid4().hex[:6]}"}, headers=lw).json()
+    asset = referral["result"]["suggestions"][0]["asset_id"]
+    client.post(f"/v1/referrals/{referral['id']}/decisions", json={"asset_id": asset, "decision": "accepted"}, headers=lw)
+    return referral["id"], asset
+
+
+def test_outcomes_are_recorded_for_accepted_suggestions_only(client, tokens, accepted):
+    referral_id, asset = accepted
+    lw = tokens.header("link_worker")
+    url = f"/v1/referrals/{referral_id}/outcomes"
+    first = client.post(url, json={"asset_id": asset, "stage": "attended_first", "on": "2026-11-10"}, headers=lw)
+    assert first.status_code == 200
+    assert [(o["asset_id"], o["stage"]) for o in first.json()["outcomes"]] == [(asset, "attended_first")]
+    other = client.post(url, json={"asset_id": "asset-999", "stage": "contacted", "on": "2026-11-10"}, headers=lw)
+    assert other.status_code == 409 and asset in other.json()["message"]
+    no_reason = client.post(url, json={"asset_id": asset, "stage": "declined", "on": "2026-11-11"}, headers=lw)
+    assert no_reason.status_code == 422 and "give a reason" in no_reason.json()["message"]
+
+
+def test_wellbeing_is_validated_item_by_item(client, tokens, accepted):
+    referral_id, _ = accepted
+    lw = tokens.header("link_worker")
+    url = f"/v1/referrals/{referral_id}/wellbeing"
+    ons4 = {"life_satisfaction": 4, "worthwhile": 5, "happy": 3, "anxious": 7}
+    good = client.post(url, json={"timepoint": "first_contact", "on": "2026-11-10", "ons4": ons4,
+                                  "swemwbs": [2, 3, 2, 3, 2, 3, 2]}, headers=lw)
+    assert good.status_code == 200 and good.json()["wellbeing"][0]["ons4"] == ons4
+    bad_item = client.post(url, json={"timepoint": "follow_up", "on": "2026-12-10", "ons4": ons4,
+                                      "swemwbs": [2, 3, 2, 6, 2, 3, 2]}, headers=lw)
+    assert bad_item.status_code == 422 and "SWEMWBS item 4 is 6" in bad_item.json()["message"]
+    bad_ons = client.post(url, json={"timepoint": "follow_up", "on": "2026-12-10", "ons4": ons4 | {"happy": 11}},
+                          headers=lw)
+    assert bad_ons.status_code == 422 and "ons4.happy" in bad_ons.json()["message"]
+
+
+def test_contacts_are_counted(client, tokens, accepted):
+    referral_id, _ = accepted
+    lw = tokens.header("link_worker")
+    for day in ("2026-11-10", "2026-11-17"):
+        response = client.post(f"/v1/referrals/{referral_id}/contacts", json={"on": day, "mode": "phone", "minutes": 15},
+                               headers=lw)
+    assert response.json()["contacts"] == 2
+
+
+def test_the_queue_shows_when_a_follow_up_is_due(client, tokens, accepted):
+    referral_id, asset = accepted
+    lw = tokens.header("link_worker")
+    client.post(f"/v1/referrals/{referral_id}/outcomes", json={"asset_id": asset, "stage": "attended_first",
+                                                               "on": "2026-11-02"}, headers=lw)
+    listed = client.get("/v1/referrals?limit=200&status=in_review", headers=lw).json()["items"]
+    mine = next(r for r in listed if r["id"] == referral_id)
+    assert mine["follow_up"] == {"due": "2026-12-14", "what": f"still attending {asset} at 6 weeks?"}
+
+
+def test_follow_up_rules():
+    at = datetime(2026, 11, 1, 9)
+    accepted = [("suggestion_accepted", at, {"asset_id": "a"})]
+    assert next_follow_up("in_review", accepted).due == date(2026, 11, 15)
+    started = [*accepted, ("outcome_recorded", at, {"asset_id": "a", "stage": "attended_first", "on": "2026-11-05"})]
+    assert next_follow_up("in_review", started).due == date(2026, 11, 5) + timedelta(days=42)
+    ended = [*started, ("outcome_recorded", at, {"asset_id": "a", "stage": "attending_6_weeks", "on": "2026-12-17"})]
+    assert next_follow_up("connected", ended) is None
+    measured = [*ended, ("wellbeing_recorded", at, {"timepoint": "first_contact", "on": "2026-11-03"})]
+    assert next_follow_up("connected", measured).what == "wellbeing follow-up"
+    assert next_follow_up("closed", measured) is None
