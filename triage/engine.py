@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from time import monotonic
 from typing import Literal
 
 import numpy as np
@@ -25,6 +27,8 @@ from triage.nlp.bundle import load_model
 from triage.nlp.classifier import LabelScore
 from triage.nlp.embedder import Embedder
 from triage.nlp.notes import NoteParser, ParsedNote
+from triage.outcomes.records import load_outcomes
+from triage.outcomes.uptake import UptakeTable, count_uptake
 from triage.schemas import (
     Asset,
     Classification,
@@ -42,6 +46,7 @@ log = logging.getLogger(__name__)
 SEARCH_DEPTH = 200
 WIDEN = 8  # how much deeper to search when too few of the nearest assets are eligible
 PASSAGE_BATCH = 8  # small batches keep short passages from being padded to the length of the note
+UPTAKE_TTL_S = 60.0  # asset uptake is read again from the outcomes when older than this
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class Triage:
         self.parser = NoteParser()
         self.embedder = Embedder()
         self.ranking_weights = RankingWeights()
+        self._uptake: tuple[float, UptakeTable] | None = None  # (monotonic time read, table)
+        self._uptake_lock = threading.Lock()
 
     @cached_property
     def database(self) -> Database:
@@ -123,19 +130,30 @@ class Triage:
         nearest assets are eligible (a large directory), the search is widened until enough are.
         """
         results = []
+        uptake = self.uptake()
         for referral, classification, query in zip(referrals, *self._queries(referrals)):
             depth = max(SEARCH_DEPTH, top * 4)
-            result = self._ranked(MatchInput(referral, classification, self._candidates(query, depth)), top)
+            result = self._ranked(MatchInput(referral, classification, self._candidates(query, depth)), top, uptake)
             while len(result.suggestions) < top and depth < self.catalogue.index.size:
                 depth *= WIDEN
-                result = self._ranked(MatchInput(referral, classification, self._candidates(query, depth)), top)
+                result = self._ranked(MatchInput(referral, classification, self._candidates(query, depth)), top,
+                                      uptake)
             results.append(result)
         return results
 
-    def _ranked(self, inputs: MatchInput, top: int) -> TriageResult:
+    def _ranked(self, inputs: MatchInput, top: int, uptake: UptakeTable | None = None) -> TriageResult:
         return TriageResult(**inputs.classification.model_dump(),
                             suggestions=rank(inputs.referral, inputs.need_scores, inputs.candidates, top=top,
-                                             weights=self.ranking_weights))
+                                             weights=self.ranking_weights,
+                                             uptake=self.uptake() if uptake is None else uptake))
+
+    def uptake(self) -> UptakeTable:
+        """Asset uptake from the recorded outcomes, read again once older than UPTAKE_TTL_S, so new
+        outcomes count without a restart."""
+        with self._uptake_lock:
+            if self._uptake is None or monotonic() - self._uptake[0] >= UPTAKE_TTL_S:
+                self._uptake = (monotonic(), count_uptake(load_outcomes(self.database.sessions)))
+            return self._uptake[1]
 
     def match_inputs(self, referrals: Sequence[ReferralIn], *, depth: int = SEARCH_DEPTH) -> list[MatchInput]:
         """Everything ranking needs, computed once: classification, candidates, closest passages and

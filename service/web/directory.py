@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from service.web.render import page
 from service.web.session import page_require
 from triage.errors import TriageError, describe_validation_error
+from triage.outcomes.uptake import asset_uptake_rows
 from triage.schemas import Asset
 from triage.store.users import User
 from triage.taxonomy import NEED_IDS
@@ -33,8 +34,11 @@ def directory(request: Request, user: Reader, q: Annotated[str, Query(max_length
         items, total = [h.asset for h in hits], len(hits)
     else:
         items, total = assets.list(need=need or None, offset=offset, limit=50)
+    table = request.app.state.engine.uptake()
+    uptake = {row.asset_id: row for row in asset_uptake_rows(table, items)}
+    need_rows = [(n, table.needs[n]) for n in NEED_IDS if n in table.needs]
     return page(request, "directory.html", user, items=items, total=total, q=q, need=need, offset=offset,
-                message=message)
+                message=message, uptake=uptake, need_uptake=need_rows)
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -44,7 +48,9 @@ def new_asset(request: Request, user: Writer) -> HTMLResponse:
 
 @router.get("/{asset_id}", response_class=HTMLResponse)
 def view_asset(request: Request, user: Reader, asset_id: str) -> HTMLResponse:
-    return page(request, "asset.html", user, asset=request.app.state.engine.assets.get(asset_id))
+    engine = request.app.state.engine
+    asset = engine.assets.get(asset_id)
+    return page(request, "asset.html", user, asset=asset, uptake=asset_uptake_rows(engine.uptake(), [asset])[0])
 
 
 @router.get("/{asset_id}/edit", response_class=HTMLResponse)

@@ -12,6 +12,7 @@ from triage.matching.audience import (
     read_person,
 )
 from triage.matching.languages import LANGUAGE_NAMES
+from triage.outcomes.uptake import Uptake, uptake_reason
 from triage.schemas import Asset, ReferralIn
 
 if TYPE_CHECKING:
@@ -23,9 +24,10 @@ QUOTE_WORDS = 14
 
 
 def reasons(candidate: Candidate, covered: list[str], km: float | None, referral: ReferralIn,
-            person: Person | None = None) -> list[str]:
+            person: Person | None = None, uptake: Uptake | None = None) -> list[str]:
     """Why this asset is suggested: the needs it addresses, what in the note it matches, how and where
-    the person would take part, whom it is for, and anything to check first."""
+    the person would take part, whom it is for, whether people referred here went (from
+    MIN_REPORTED referrals), and anything to check first."""
     asset = candidate.asset
     person = person or read_person(referral)
     out = []
@@ -45,6 +47,8 @@ def reasons(candidate: Candidate, covered: list[str], km: float | None, referral
         out.append(age_range(asset) + _fits_age(person))
     if asset.cost:
         out.append({"free": "free", "low": "low cost", "paid": "paid"}[asset.cost])
+    if uptake is not None and (said := uptake_reason(uptake)):
+        out.append(said)
     if asset.needs_inferred and covered:
         out.append("needs inferred from its description")
     return out
