@@ -13,7 +13,7 @@ from service.deps import require
 from service.limits import BodyLimit
 from service.metrics import Metrics, MetricsMiddleware
 from service.model_choice import ModelChoice, choose_model
-from service.routes import assets, audit, fhir, health, outcomes, referrals, triage
+from service.routes import assets, audit, fhir, health, outcomes, referrals, reports, triage
 from triage.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, engine: object | None = None,
 
     app = FastAPI(title="triage", version="0.1.0", lifespan=lifespan, description=DESCRIPTION)
     app.state.metrics = Metrics()
-    for router in (triage.router, referrals.router, outcomes.router, assets.router, audit.router):
+    for router in (triage.router, referrals.router, outcomes.router, reports.router, assets.router, audit.router):
         app.include_router(router, prefix="/v1")
     app.include_router(fhir.router)
     app.include_router(health.router)

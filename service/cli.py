@@ -153,6 +153,51 @@ def users_revoke(name: Annotated[str, typer.Argument(help="the user whose token 
     typer.echo(f"revoked {user.name}")
 
 
+def _day(value: str, option: str):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option}: '{value}' is not a date; give YYYY-MM-DD")
+
+
+@app.command()
+def report(start: Annotated[str, typer.Option("--from", help="first day of referrals, YYYY-MM-DD")],
+           end: Annotated[str, typer.Option("--to", help="last day of referrals (included), YYYY-MM-DD")],
+           fmt: Annotated[str, typer.Option("--format", help="html, pdf or png")] = "html",
+           output: Annotated[Path | None, typer.Option(help="file to write (default report.FORMAT)")] = None) -> None:
+    """A report for commissioners: referrals by source and need, time to first contact, uptake per need and
+    per service, change in ONS4 / SWEMWBS with 95% CIs. Counts under 5 are shown as '<5'."""
+    from triage.outcomes.report import FORMATS, write_report
+    from triage.settings import Settings
+
+    if fmt not in FORMATS:
+        _fail(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
+    try:
+        written = write_report(Settings(), start=_day(start, "--from"), end=_day(end, "--to"), fmt=fmt,  # type: ignore[arg-type]
+                               output=output or Path(f"report.{fmt}"))
+    except TriageError as e:
+        _fail(str(e))
+    typer.echo(str(written))
+
+
+@app.command("export-outcomes")
+def export_outcomes(start: Annotated[str, typer.Option("--from", help="first day of referrals, YYYY-MM-DD")],
+                    end: Annotated[str, typer.Option("--to", help="last day (included), YYYY-MM-DD")]) -> None:
+    """De-identified outcomes as CSV on standard output, for evaluators: a keyed pseudonym per referral,
+    the month, source type, needs, services, stages, wellbeing scores; no text, names, dates or places."""
+    from triage.outcomes.export import export_csv, installation_salt
+    from triage.settings import Settings
+
+    settings = Settings()
+    try:
+        sys.stdout.write(export_csv(settings, start=_day(start, "--from"), end=_day(end, "--to"),
+                                    salt=installation_salt(settings)))
+    except TriageError as e:
+        _fail(str(e))
+
+
 @app.command()
 def init() -> None:
     """Prepare the data directory: database, index and demo directory."""

@@ -177,3 +177,17 @@ def test_users_create_list_revoke(run):
 def test_users_errors_are_named(run, args, problem):
     result = run(*args)
     assert result.returncode == 2 and problem in result.stderr and result.stdout == ""
+
+
+def test_report_and_export_outcomes(run, tmp_path):
+    from datetime import date
+
+    today = date.today().isoformat()
+    assert run("init").returncode == 0  # the database exists
+    written = run("report", "--from", "2026-01-01", "--to", today, "--output", str(tmp_path / "r.html"))
+    assert written.returncode == 0, written.stderr
+    assert "Referrals and outcomes" in (tmp_path / "r.html").read_text()
+    exported = run("export-outcomes", "--from", "2026-01-01", "--to", today)
+    assert exported.returncode == 0 and exported.stdout.startswith("referral_key,")
+    bad = run("report", "--from", "2026-13-01", "--to", today)
+    assert bad.returncode == 2 and "--from: '2026-13-01' is not a date" in bad.stderr

@@ -80,3 +80,22 @@ def test_follow_up_rules():
     measured = [*ended, ("wellbeing_recorded", at, {"timepoint": "first_contact", "on": "2026-11-03"})]
     assert next_follow_up("connected", measured).what == "wellbeing follow-up"
     assert next_follow_up("closed", measured) is None
+
+
+def test_report_and_export_for_a_period(client, tokens, accepted):
+    referral_id, asset = accepted
+    lw = tokens.header("link_worker")
+    client.post(f"/v1/referrals/{referral_id}/outcomes", json={"asset_id": asset, "stage": "attended_first",
+                                                               "on": "2026-11-12"}, headers=lw)
+    today = date.today().isoformat()
+    period = f"start=2026-01-01&end={today}"
+    report = client.get(f"/v1/outcomes/report?{period}", headers=tokens.header("data_scientist"))
+    assert report.status_code == 200 and "Referrals and outcomes" in report.text
+    assert "<5" in report.text or "&lt;5" in report.text
+    export = client.get(f"/v1/outcomes/export?{period}", headers=tokens.header("data_scientist"))
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    header, *rows = export.text.splitlines()
+    assert rows and referral_id not in export.text and "Lonely since moving here" not in export.text
+    assert client.get(f"/v1/outcomes/export?{period}", headers=lw).status_code == 403
+    backwards = client.get(f"/v1/outcomes/export?start={today}&end=2026-01-01", headers=tokens.header("admin"))
+    assert backwards.status_code == 400

@@ -17,6 +17,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit:read": frozenset({"admin"}),
     "metrics:read": frozenset({"data_scientist", "admin"}),
     "dashboard:read": frozenset({"referrer", "link_worker", "data_scientist", "admin"}),
+    "outcomes:export": frozenset({"data_scientist", "admin"}),
 }
 """A referrer sees only referrals from their own organisation; a data scientist sees no referral at all
 (they learn from redacted feedback exports)."""

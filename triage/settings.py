@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=1_000_000, ge=1_000, description="larger request bodies get a 413")
+    export_salt: str | None = Field(default=None, description="secret for pseudonymous keys in outcome exports; "
+                                                             "default: one made once under home")
     max_import_bytes: int = Field(default=50_000_000, ge=1_000, description="limit for directory imports")
 
     @property

@@ -3,6 +3,7 @@ and the admin pages (audit trail, users)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -11,6 +12,9 @@ from fastapi.responses import HTMLResponse
 from service.deps import scope
 from service.web.render import page
 from service.web.session import page_require
+from triage.errors import TriageError
+from triage.outcomes.records import period_outcomes
+from triage.outcomes.report import build_report, check_period, render_html
 from triage.referrals.stats import dashboard as dashboard_figures
 from triage.store.db import now
 from triage.store.users import User
@@ -24,6 +28,20 @@ Admin = Annotated[User, Depends(page_require("audit:read"))]
 def dashboard(request: Request, user: Viewer) -> HTMLResponse:
     figures = dashboard_figures(request.app.state.desk.sessions, now=now(), organisation=scope(user))
     return page(request, "dashboard.html", user, figures=figures)
+
+
+@router.get("/outcomes/report", response_class=HTMLResponse)
+def outcomes_report(request: Request, user: Viewer, start: date | None = None, end: date | None = None) -> HTMLResponse:
+    """The commissioners' report as a page (a referrer: their organisation's referrals only)."""
+    end = end or now().date()
+    start = start or end - timedelta(weeks=12)
+    try:
+        check_period(start, end)
+    except TriageError as e:
+        return page(request, "error.html", user, status_code=422, title="Check the dates", message=str(e))
+    outcomes = period_outcomes(request.app.state.desk.sessions, start=start, end=end, organisation=scope(user))
+    names = {s.asset.id: s.asset.name for s in request.app.state.engine.catalogue.repository.all()}
+    return HTMLResponse(render_html(build_report(outcomes, start=start, end=end, asset_names=names)))
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)

@@ -118,3 +118,12 @@ def _outcomes(row: ReferralRow, needs: list[str], events: list[ReferralEventRow]
             found.contacts.append(Contact(date.fromisoformat(data["on"]), data["mode"], data.get("minutes")))
     found.accepted = [a for a in decisions.values() if a is not None]
     return found
+
+
+def period_outcomes(sessions: sessionmaker, *, start: date, end: date,
+                    organisation: str | None = None) -> list[ReferralOutcomes]:
+    """Referrals received from `start` to `end`, both days included (UTC)."""
+    from datetime import UTC, time, timedelta
+
+    return load_outcomes(sessions, start=datetime.combine(start, time.min, UTC),
+                         end=datetime.combine(end + timedelta(days=1), time.min, UTC), organisation=organisation)
