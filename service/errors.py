@@ -10,6 +10,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from triage.errors import ConflictError, InputError, NotFoundError, TriageError, describe_validation_error
@@ -41,6 +42,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(NotFoundError, _triage_error)
     app.add_exception_handler(ConflictError, _triage_error)
     app.add_exception_handler(TriageError, _triage_error)
+    app.add_exception_handler(DataError, _refused_by_database)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -105,6 +107,14 @@ async def _triage_error(request: Request, exc: TriageError) -> JSONResponse:
     status = 404 if isinstance(exc, NotFoundError) else 409 if isinstance(exc, ConflictError) else 400
     where = exc.where if isinstance(exc, InputError) else getattr(exc, "field", "")
     return error_response(request, status, str(exc), where)
+
+
+async def _refused_by_database(request: Request, exc: DataError) -> JSONResponse:
+    """A value the database cannot hold (PostgreSQL refuses NUL characters in text): nothing was written."""
+    nul = "NUL" in str(exc.orig)
+    log.info("database refused a value on %s %s (%s)", request.method, request.url.path, type(exc.orig).__name__)
+    return error_response(request, 422, "a value contains a NUL (\\u0000) character, which cannot be stored"
+                          if nul else "a value was refused by the database; nothing was written")
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

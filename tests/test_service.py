@@ -75,3 +75,13 @@ def test_fhir_errors_are_operation_outcomes_naming_the_element(client, tokens):
                            headers=tokens.header("link_worker"))
     assert response.status_code == 400 and response.json()["resourceType"] == "OperationOutcome"
     assert response.json()["issue"][0]["expression"] == ["ServiceRequest.subject"]
+
+
+def test_nul_characters_never_cause_a_server_error(client, tokens):
+    admin = tokens.header("admin")
+    audit = client.get("/v1/audit", params={"actor": "\x00"}, headers=admin)
+    assert audit.status_code in (200, 422)  # SQLite can hold NUL; PostgreSQL refuses it: a 422, not a 500
+    referral = client.get("/v1/referrals/%00", headers=admin)
+    assert referral.status_code in (404, 422)
+    intake = client.post("/v1/referrals", json={"text": "Lonely\u0000 and in debt"}, headers=admin)
+    assert intake.status_code == 422 and "NUL" in intake.json()["message"]

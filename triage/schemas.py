@@ -69,6 +69,8 @@ class ReferralIn(BaseModel):
     def _text_not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("text is blank")
+        if "\x00" in value:
+            raise ValueError("text contains a NUL character")
         return value
 
     @field_validator("needs")

@@ -54,6 +54,8 @@ class ReferralCreate(BaseModel):
     def _text_not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("text is blank")
+        if "\x00" in value:
+            raise ValueError("text contains a NUL character")
         return value
 
     @field_validator("source")
@@ -121,6 +123,8 @@ class NoteCreate(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("text is blank")
+        if "\x00" in value:
+            raise ValueError("text contains a NUL character")
         return value
 
 
