@@ -18,7 +18,8 @@ router = APIRouter(prefix="/outcomes", tags=["outcomes"])
 
 
 @router.get("/report", response_class=HTMLResponse,
-            responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}})
+            responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}},
+                       400: {"description": "the period ends before it starts"}})
 def outcomes_report(request: Request, user: Annotated[User, Depends(require("dashboard:read"))],
                     start: date, end: date) -> HTMLResponse:
     """The commissioners' report for referrals received from `start` to `end` (a referrer: their organisation's)."""
@@ -29,7 +30,8 @@ def outcomes_report(request: Request, user: Annotated[User, Depends(require("das
 
 
 @router.get("/export", response_class=Response,
-            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+                       400: {"description": "the period ends before it starts"}})
 def outcomes_export(request: Request, user: Annotated[User, Depends(require("outcomes:export"))],
                     start: date, end: date) -> Response:
     """De-identified outcomes (CSV) for evaluators: pseudonymous keys, months, no text, names or places."""
