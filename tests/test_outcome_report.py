@@ -13,8 +13,16 @@ import pytest
 
 from triage.errors import InputError
 from triage.outcomes.export import COLUMNS, deidentified_rows, referral_key, write_csv
-from triage.outcomes.records import Accepted, Contact, ReferralOutcomes, StageRecord, Wellbeing
-from triage.outcomes.report import RenderError, build_report, render_file, render_html
+from triage.outcomes.records import (
+    Accepted,
+    Contact,
+    ReferralOutcomes,
+    StageRecord,
+    Wellbeing,
+)
+from triage.outcomes.report import build_report
+from triage.outcomes.report_files import RenderError, render_file
+from triage.outcomes.report_view import render_html
 from triage.outcomes.scoring import paired_change
 
 START, END = date(2026, 3, 2), date(2026, 5, 24)

@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 from service.deps import record, require, scope
 from triage.outcomes.export import deidentified_rows, installation_salt, write_csv
 from triage.outcomes.records import period_outcomes
-from triage.outcomes.report import build_report, check_period, render_html
+from triage.outcomes.report import build_report, check_period
+from triage.outcomes.report_view import render_html
 from triage.store.users import User
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"])

@@ -14,7 +14,8 @@ from service.web.render import page
 from service.web.session import page_require
 from triage.errors import TriageError
 from triage.outcomes.records import period_outcomes
-from triage.outcomes.report import build_report, check_period, render_html
+from triage.outcomes.report import build_report, check_period
+from triage.outcomes.report_view import render_html
 from triage.referrals.stats import dashboard as dashboard_figures
 from triage.store.db import now
 from triage.store.users import User

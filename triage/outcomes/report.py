@@ -2,49 +2,37 @@
 up what was offered, how their wellbeing changed and how much link-worker contact it took.
 
 `build_report` turns `ReferralOutcomes` into exact figures; statistics over fewer than 5 people (a median,
-a mean, a change in wellbeing) are not computed at all. `render_html` is the way figures leave: every count
-under 5 is shown as '<5', every rate built on one is suppressed, and a chart draws a suppressed count as a
-marker of no length, so no bar gives the number away. `render_file` writes the page as HTML, or as PDF or
-PNG through Debian's headless Chromium.
+a mean, a change in wellbeing) are not computed at all. The figures leave only through
+`report_view.render_html`, which suppresses small numbers; `report_files.render_file` writes HTML, PDF or PNG.
+
+    python -m triage.outcomes.report --home DIR --from YYYY-MM-DD --to YYYY-MM-DD --format png --output F
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import re
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Literal
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from triage.errors import InputError, TriageError
 from triage.outcomes.records import ReferralOutcomes, load_outcomes
+from triage.outcomes.report_files import FORMATS, Format, render_file
 from triage.outcomes.scoring import (
     ONS4_BETTER_IS_HIGHER,
     ONS4_ITEMS,
     SUPPRESS_BELOW,
     Change,
-    is_suppressed,
     paired_change,
-    suppressed,
-    suppressed_rate,
     swemwbs_metric,
 )
-from triage.settings import REPO_ROOT, Settings
+from triage.settings import Settings
 from triage.taxonomy import NEEDS
 
-Format = Literal["html", "pdf", "png"]
-FORMATS: tuple[str, ...] = ("html", "pdf", "png")
 SWEMWBS = "swemwbs"
 ONS4_NAMES = {"life_satisfaction": "Life satisfaction", "worthwhile": "Things done are worthwhile",
               "happy": "Happiness yesterday", "anxious": "Anxiety yesterday"}
@@ -53,15 +41,6 @@ SOURCE_NAMES = {"gp": "GP practice", "pharmacy": "Pharmacy", "hospital": "Hospit
                 "jobcentre": "Jobcentre", "police": "Police", "fire": "Fire and rescue", "social_care": "Social care",
                 "voluntary": "Voluntary sector", "self": "Self-referral", "other": "Other"}
 NOT_REPORTED = f"fewer than {SUPPRESS_BELOW} people with both measures"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGE_WIDTH = 1200
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
-                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-
-class RenderError(TriageError):
-    """Chromium could not turn the report into a PDF or PNG."""
 
 
 # --- the figures ------------------------------------------------------------------------------------
@@ -208,207 +187,6 @@ def _contacts(chosen: list[ReferralOutcomes]) -> Contacts:
     return Contacts(len(chosen), total, mean)
 
 
-# --- what the page shows: text, already suppressed ----------------------------------------------------
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    text: str
-    fraction: float  # of the chart's width; 0 when suppressed
-    suppressed: bool
-
-
-@dataclass(frozen=True)
-class Interval:
-    label: str
-    note: str
-    text: str  # the change and its interval, or why it is not shown
-    reported: bool
-    x: tuple[float, float, float] = (0.0, 0.0, 0.0)  # low, mean, high as fractions of the axis
-
-
-def source_name(source: str) -> str:
-    return SOURCE_NAMES.get(source, source.replace("_", " ").capitalize())
-
-
-def _count_bars(counts: Mapping[str, int], name: Callable[[str], str]) -> list[Bar]:
-    """Largest first; the suppressed ones last in name order, so the order tells nothing either."""
-    shown = sorted((c, k) for k, c in counts.items() if not is_suppressed(c))
-    top = max((c for c, _ in shown), default=0) or 1
-    bars = [Bar(name(k), suppressed(c), c / top, False) for c, k in sorted(shown, key=lambda p: (-p[0], name(p[1])))]
-    hidden = sorted(name(k) for k, c in counts.items() if is_suppressed(c))
-    return bars + [Bar(label, suppressed(1), 0.0, True) for label in hidden]
-
-
-def _rate_bar(label: str, numerator: int, denominator: int) -> Bar:
-    text = suppressed_rate(numerator, denominator)
-    hidden = is_suppressed(numerator) or is_suppressed(denominator)
-    return Bar(label, text, 0.0 if hidden or not denominator else numerator / denominator, hidden)
-
-
-def _ordered(uptake: list[Uptake]) -> list[Uptake]:
-    """In the given order, except that those with fewer than 5 referred go last, by name."""
-    return sorted(uptake, key=lambda u: (is_suppressed(u.referred), u.name if is_suppressed(u.referred) else ""))
-
-
-def _grouped(uptake: list[Uptake]) -> list[Uptake]:
-    """Services with fewer than 5 referrals in one row: a list of '<5' rows says nothing."""
-    small = [u for u in uptake if is_suppressed(u.referred)]
-    shown = sorted((u for u in uptake if not is_suppressed(u.referred)), key=lambda u: (-u.referred, u.name))
-    if len(small) < 2:
-        return shown + small
-    name = f"Other services ({len(small)}, each with fewer than {SUPPRESS_BELOW} referrals)"
-    return shown + [Uptake("", name, *(
-        sum(getattr(u, f) for u in small) for f in ("referred", "attended_first", "attending_6_weeks", "declined")))]
-
-
-def _uptake_rows(uptake: list[Uptake]) -> list[dict[str, str]]:
-    return [{"name": u.name, "referred": suppressed(u.referred),
-             "attended": suppressed(u.attended_first), "attended_rate": suppressed_rate(u.attended_first, u.referred),
-             "six_weeks": suppressed(u.attending_6_weeks),
-             "six_weeks_rate": suppressed_rate(u.attending_6_weeks, u.referred),
-             "declined": suppressed(u.declined), "declined_rate": suppressed_rate(u.declined, u.referred)}
-            for u in _ordered(uptake)]
-
-
-def _signed(value: float) -> str:
-    shown = round(value, 1)
-    return "0.0" if shown == 0 else f"{shown:+.1f}".replace("-", "\u2212")
-
-
-def _interval(score: ScoreChange, bound: float) -> Interval:
-    note = "higher is better" if score.better_is_higher else "lower is better"
-    c = score.change
-    if c is None:
-        return Interval(score.name, note, NOT_REPORTED, False)
-    text = f"{_signed(c.mean_change)} (95% CI {_signed(c.ci_low)} to {_signed(c.ci_high)})"
-    low, mean, high = ((v + bound) / (2 * bound) for v in (c.ci_low, c.mean_change, c.ci_high))
-    return Interval(score.name, note, text, True, (low, mean, high))
-
-
-def _wellbeing_row(score: ScoreChange) -> dict[str, str]:
-    row = {"name": score.name, "note": "higher is better" if score.better_is_higher else "lower is better",
-           "n": suppressed(score.n), "before": "", "after": "", "change": NOT_REPORTED, "ci": ""}
-    if (c := score.change) is not None:
-        row |= {"before": f"{c.mean_before:.1f}", "after": f"{c.mean_after:.1f}", "change": _signed(c.mean_change),
-                "ci": f"{_signed(c.ci_low)} to {_signed(c.ci_high)}"}
-    return row
-
-
-def _number(value: float) -> str:
-    return f"{value:.1f}".removesuffix(".0")
-
-
-def _days(value: float) -> str:
-    return "1 day" if _number(value) == "1" else f"{_number(value)} days"
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def _view(report: Report, today: date) -> dict[str, object]:
-    spread, contacts = report.first_contact, report.contacts
-    ons4 = [s for s in report.wellbeing if s.measure != SWEMWBS]
-    bound = max([1.0] + [max(abs(s.change.ci_low), abs(s.change.ci_high)) for s in ons4 if s.change])
-    step = 1 if bound <= 4 else 2
-    bound = float(step * math.ceil(bound / step))
-    return {
-        "start": _day(report.start), "end": _day(report.end), "made": _day(today), "threshold": SUPPRESS_BELOW,
-        "referrals": suppressed(report.referrals),
-        "by_need": _count_bars({NEED_NAMES.get(k, k): v for k, v in report.by_need.items()}, str),
-        "by_source": _count_bars(report.by_source, source_name),
-        "first_contact": {"n": suppressed(spread.n),
-                          "median": _days(spread.median) if spread.median is not None else "",
-                          "iqr": f"{_number(spread.q1)} to {_days(spread.q3)}"
-                          if spread.q1 is not None and spread.q3 is not None else ""},
-        "uptake_chart": [(u.name, _rate_bar("attended a first session", u.attended_first, u.referred),
-                          _rate_bar("still attending at 6 weeks", u.attending_6_weeks, u.referred))
-                         for u in _ordered(report.uptake_by_need)],
-        "uptake_by_need": _uptake_rows(report.uptake_by_need),
-        "uptake_by_asset": _uptake_rows(_grouped(report.uptake_by_asset)),
-        "intervals": [_interval(s, bound) for s in ons4],
-        "ticks": [((t + bound) / (2 * bound), _signed(t) if t else "0")
-                  for t in range(-int(bound), int(bound) + 1, step)],
-        "wellbeing": [_wellbeing_row(s) for s in report.wellbeing],
-        "contacts": {"referrals": suppressed(contacts.referrals), "total": suppressed(contacts.contacts),
-                     "mean": f"{contacts.mean_per_referral:.1f}" if contacts.mean_per_referral is not None else ""},
-    }
-
-
-def render_html(report: Report, *, today: date | None = None) -> str:
-    """The report as one self-contained HTML page (inline CSS and SVG; no scripts, no links out)."""
-    return _templates.get_template("report.html").render(v=_view(report, today or date.today()))
-
-
-# --- files: HTML as it is, PDF and PNG through Chromium ------------------------------------------------
-
-def render_file(html: str, path: Path, fmt: Format) -> Path:
-    """Write the page to `path` as HTML, or as a PDF or full-page PNG printed by headless Chromium."""
-    if fmt not in FORMATS:
-        raise InputError("format", f"'{fmt}' is not a report format; use one of: {', '.join(FORMATS)}")
-    path = Path(path).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "html":
-        path.write_text(html, encoding="utf-8")
-        return path
-    with tempfile.TemporaryDirectory(prefix="triage-report-") as folder:
-        page = Path(folder) / "report.html"
-        page.write_text(html, encoding="utf-8")
-        if fmt == "pdf":
-            _chromium(Path(folder), page, [f"--print-to-pdf={path}", "--no-pdf-header-footer"], path)
-        else:
-            height = _page_height(Path(folder), html)
-            _chromium(Path(folder), page, [f"--screenshot={path}", f"--window-size={PAGE_WIDTH},{height}",
-                                           "--hide-scrollbars"], path)
-    return path
-
-
-def chromium_path() -> str:
-    """Debian's Chromium: on the PATH, or installed by scripts/chromium.sh."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    script = REPO_ROOT / "scripts" / "chromium.sh"
-    done = subprocess.run([str(script)], check=False, capture_output=True, text=True, timeout=900)
-    if done.returncode != 0 or not done.stdout.strip():
-        raise RenderError(f"no chromium to print the report with: {script} failed ({done.stderr.strip()[-500:]}); "
-                          "install Debian's chromium (apt-get install chromium) or write --format html")
-    return done.stdout.strip().splitlines()[-1]
-
-
-def _run_chromium(folder: Path, page: Path, flags: list[str]) -> subprocess.CompletedProcess[str]:
-    profile = tempfile.mkdtemp(prefix="profile-", dir=folder)  # a fresh profile every run
-    command = [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *flags, page.as_uri()]
-    try:
-        return subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
-    except subprocess.TimeoutExpired as e:
-        raise RenderError("chromium did not finish printing the report within 120 s; try --format html") from e
-
-
-def _chromium(folder: Path, page: Path, flags: list[str], output: Path) -> None:
-    output.unlink(missing_ok=True)
-    done = _run_chromium(folder, page, flags)
-    if done.returncode != 0 or not output.exists() or output.stat().st_size == 0:
-        raise RenderError(f"chromium could not write '{output}' (exit code {done.returncode}): "
-                          f"{done.stderr.strip()[-800:] or 'no message'}; check the folder is writable, "
-                          "or write --format html")
-
-
-def _page_height(folder: Path, html: str) -> int:
-    """The page's height at PAGE_WIDTH, measured by Chromium on a copy that writes it into the DOM."""
-    probe = folder / "measure.html"
-    script = "<script>document.body.dataset.height = document.documentElement.scrollHeight;</script>"
-    head, _, tail = html.rpartition("</body>")
-    probe.write_text(f"{head}{script}</body>{tail}" if head else html + script, encoding="utf-8")
-    done = _run_chromium(folder, probe, ["--dump-dom", f"--window-size={PAGE_WIDTH},900"])
-    found = re.search(r'data-height="(\d+)"', done.stdout)
-    if done.returncode != 0 or not found:
-        raise RenderError(f"chromium could not lay out the report (exit code {done.returncode}): "
-                          f"{done.stderr.strip()[-800:] or 'no message'}")
-    return min(int(found.group(1)) + 8, 30_000)
-
-
 # --- from the database ---------------------------------------------------------------------------------
 
 def load_period(settings: Settings, *, start: date, end: date,
@@ -435,6 +213,8 @@ def write_report(settings: Settings, *, start: date, end: date, fmt: Format, out
                  organisation: str | None = None) -> Path:
     """Load, build, render and write the report for referrals received from `start` to `end`."""
     outcomes, names = load_period(settings, start=start, end=end, organisation=organisation)
+    from triage.outcomes.report_view import render_html
+
     report = build_report(outcomes, start=start, end=end, asset_names=names)
     return render_file(render_html(report), output, fmt)
 
