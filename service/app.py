@@ -52,7 +52,8 @@ def create_app(settings: Settings | None = None, engine: object | None = None,
     web.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
-                       paths={"/v1/assets/import": settings.max_import_bytes})
+                       paths={"/v1/assets/import": settings.max_import_bytes,
+                              "/directory/import": settings.max_import_bytes})
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
 

@@ -61,7 +61,7 @@ def record(request: Request, user: User, action: str, resource: str, *ids: str, 
     client = request.client.host if request.client else ""
     request.app.state.audit.record([
         AuditEntry(at=now(), actor=user.name, role=user.role, action=action, resource=resource,
-                   resource_id=i, client=client, detail=detail[:500]) for i in ids])
+                   resource_id=i[:200], client=client[:100], detail=detail[:500]) for i in ids])
 
 
 Engine = Annotated[Triage, Depends(get_engine)]

@@ -24,7 +24,7 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, str, dict | None]] = {
     ("POST", "/v1/referrals/{referral_id}/wellbeing"): ("referrals:review", f"/v1/referrals/{MISSING}/wellbeing", {}),
     ("POST", "/v1/referrals/{referral_id}/contacts"): ("referrals:review", f"/v1/referrals/{MISSING}/contacts",
                                                        {"on": "2026-11-20", "mode": "phone"}),
-    ("GET", "/v1/outcomes/report"): ("dashboard:read", "/v1/outcomes/report?start=2026-11-01&end=2026-11-02", None),
+    ("GET", "/v1/outcomes/report"): ("reports:read", "/v1/outcomes/report?start=2026-11-01&end=2026-11-02", None),
     ("GET", "/v1/outcomes/export"): ("outcomes:export", "/v1/outcomes/export?start=2026-11-01&end=2026-11-02", None),
     ("GET", "/v1/assets"): ("assets:read", "/v1/assets?limit=1", None),
     ("GET", "/v1/assets/search"): ("assets:read", "/v1/assets/search?q=choir&limit=1", None),

@@ -42,10 +42,10 @@ def test_wellbeing_is_validated_item_by_item(client, tokens, accepted):
     good = client.post(url, json={"timepoint": "first_contact", "on": "2026-11-10", "ons4": ons4,
                                   "swemwbs": [2, 3, 2, 3, 2, 3, 2]}, headers=lw)
     assert good.status_code == 200 and good.json()["wellbeing"][0]["ons4"] == ons4
-    bad_item = client.post(url, json={"timepoint": "follow_up", "on": "2026-12-10", "ons4": ons4,
+    bad_item = client.post(url, json={"timepoint": "follow_up", "on": "2026-11-20", "ons4": ons4,
                                       "swemwbs": [2, 3, 2, 6, 2, 3, 2]}, headers=lw)
     assert bad_item.status_code == 422 and "SWEMWBS item 4 is 6" in bad_item.json()["message"]
-    bad_ons = client.post(url, json={"timepoint": "follow_up", "on": "2026-12-10", "ons4": ons4 | {"happy": 11}},
+    bad_ons = client.post(url, json={"timepoint": "follow_up", "on": "2026-11-20", "ons4": ons4 | {"happy": 11}},
                           headers=lw)
     assert bad_ons.status_code == 422 and "ons4.happy" in bad_ons.json()["message"]
 

@@ -96,10 +96,10 @@ def test_uptake_is_centred_on_the_need_the_asset_serves_for_this_person():
     assert f["uptake"] == pytest.approx(table.shrunk("debt-advice", "debt") - 0.3)
 
 
-def test_the_reason_says_how_many_went_from_five_referrals():
+def test_the_reason_says_how_many_went_from_five_referrals_never_a_count_under_five():
     assert uptake_reason(Uptake(referred=9, attended_first=7)) == "people referred here usually go: 7 of 9 attended"
-    assert uptake_reason(Uptake(referred=6, attended_first=1)) == "few people referred here went: 1 of 6 attended"
-    assert uptake_reason(Uptake(referred=8, attended_first=4)) == "some people referred here went: 4 of 8 attended"
+    assert uptake_reason(Uptake(referred=6, attended_first=1)) == "few people referred here went: <5 of 6 attended"
+    assert uptake_reason(Uptake(referred=8, attended_first=4)) == "some people referred here went: <5 of 8 attended"
 
 
 def test_no_reason_or_count_is_shown_under_five_referrals():

@@ -16,7 +16,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "assets:write": frozenset({"link_worker", "admin"}),
     "audit:read": frozenset({"admin"}),
     "metrics:read": frozenset({"data_scientist", "admin"}),
-    "dashboard:read": frozenset({"referrer", "link_worker", "data_scientist", "admin"}),
+    "dashboard:read": frozenset({"referrer", "link_worker", "admin"}),
+    "reports:read": frozenset({"referrer", "link_worker", "data_scientist", "admin"}),
     "outcomes:export": frozenset({"data_scientist", "admin"}),
 }
 """A referrer sees only referrals from their own organisation; a data scientist sees no referral at all

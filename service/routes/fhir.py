@@ -11,7 +11,12 @@ from starlette.concurrency import run_in_threadpool
 
 from service.deps import Desk, record, require, scope
 from triage.errors import InputError, NotFoundError
-from triage.fhir import referral_from_service_request, service_request_response, task_bundle, task_for_referral
+from triage.fhir import (
+    referral_from_service_request,
+    service_request_response,
+    task_bundle,
+    task_for_referral,
+)
 from triage.store.users import User
 
 FHIR_JSON = "application/fhir+json"

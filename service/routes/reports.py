@@ -21,7 +21,7 @@ router = APIRouter(prefix="/outcomes", tags=["outcomes"])
 @router.get("/report", response_class=HTMLResponse,
             responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}},
                        400: {"description": "the period ends before it starts"}})
-def outcomes_report(request: Request, user: Annotated[User, Depends(require("dashboard:read"))],
+def outcomes_report(request: Request, user: Annotated[User, Depends(require("reports:read"))],
                     start: date, end: date) -> HTMLResponse:
     """The commissioners' report for referrals received from `start` to `end` (a referrer: their organisation's)."""
     check_period(start, end)

@@ -10,7 +10,12 @@ from fastapi.staticfiles import StaticFiles
 
 from service.web import dashboard, directory, login, outcome_forms, pages
 from service.web.render import page
-from service.web.session import CrossSiteRequest, LoginRequired, PageForbidden, login_url
+from service.web.session import (
+    CrossSiteRequest,
+    LoginRequired,
+    PageForbidden,
+    login_url,
+)
 
 
 def install(app: FastAPI) -> None:

@@ -32,13 +32,13 @@ def dashboard(request: Request, user: Viewer) -> HTMLResponse:
 
 
 @router.get("/outcomes/report", response_class=HTMLResponse)
-def outcomes_report(request: Request, user: Viewer, start: date | None = None, end: date | None = None) -> HTMLResponse:
+def outcomes_report(request: Request, user: Annotated[User, Depends(page_require("reports:read"))], start: date | None = None, end: date | None = None) -> HTMLResponse:
     """The commissioners' report as a page (a referrer: their organisation's referrals only)."""
-    end = end or now().date()
-    start = start or end - timedelta(weeks=12)
     try:
+        end = end or now().date()
+        start = start or end - timedelta(weeks=12)
         check_period(start, end)
-    except TriageError as e:
+    except (TriageError, OverflowError) as e:
         return page(request, "error.html", user, status_code=422, title="Check the dates", message=str(e))
     outcomes = period_outcomes(request.app.state.desk.sessions, start=start, end=end, organisation=scope(user))
     names = {s.asset.id: s.asset.name for s in request.app.state.engine.catalogue.repository.all()}

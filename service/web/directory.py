@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from service.web.render import page
 from service.web.session import page_require
@@ -26,7 +27,7 @@ LIST_FIELDS = ("needs", "delivery", "languages")
 
 @router.get("", response_class=HTMLResponse)
 def directory(request: Request, user: Reader, q: Annotated[str, Query(max_length=500)] = "", need: str = "",
-              offset: Annotated[int, Query(ge=0)] = 0, message: str = "") -> HTMLResponse:
+              offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0, message: str = "") -> HTMLResponse:
     assets = request.app.state.engine.assets
     need = need if need in NEED_IDS else ""
     if q.strip():
@@ -67,7 +68,8 @@ async def save_asset(request: Request, user: Writer) -> HTMLResponse | RedirectR
     assets = request.app.state.engine.assets
     try:
         asset = Asset.model_validate(_asset_data(values, form.getlist("needs")))
-        saved = assets.update(asset) if existing == asset.id else assets.create(asset)
+        save = assets.update if existing == asset.id else assets.create
+        saved = await run_in_threadpool(save, asset)  # embedding the asset: off the event loop
     except ValidationError as e:
         errors = [describe_validation_error(x) for x in e.errors()]
         return page(request, "asset_form.html", user, status_code=422, asset=None, values=values, errors=errors,
@@ -88,7 +90,7 @@ async def import_directory(request: Request, user: Writer, file: UploadFile,
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(await file.read())
         try:
-            report = request.app.state.engine.import_assets(path, replace=replace)
+            report = await run_in_threadpool(request.app.state.engine.import_assets, path, replace=replace)
         except TriageError as e:
             return RedirectResponse(f"/directory?message={quote('Import refused, nothing was written: ' + str(e)[:400])}",
                                     status_code=303)

@@ -9,7 +9,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from service.web.pages import act
 from service.web.session import page_require
-from triage.outcomes.schemas import ONS4_ITEMS, ContactCreate, OutcomeCreate, WellbeingCreate
+from triage.outcomes.schemas import (
+    ONS4_ITEMS,
+    ContactCreate,
+    OutcomeCreate,
+    WellbeingCreate,
+)
 from triage.store.users import User
 
 router = APIRouter(include_in_schema=False)
@@ -29,10 +34,10 @@ def record_outcome(request: Request, user: Reviewer, referral_id: str, asset_id:
 @router.post("/referrals/{referral_id}/wellbeing", response_model=None)
 async def record_wellbeing(request: Request, user: Reviewer, referral_id: str) -> HTMLResponse | RedirectResponse:
     form = await request.form()
-    items = [str(form.get(f"swemwbs_{i}", "")) for i in range(1, SWEMWBS_ITEMS + 1)]
+    items = [str(form.get(f"swemwbs_{i}", "")).strip() for i in range(1, SWEMWBS_ITEMS + 1)]
     data = {"timepoint": form.get("timepoint"), "on": form.get("on"),
             "ons4": {item: form.get(item) for item in ONS4_ITEMS},
-            "swemwbs": [int(i) if i.isdigit() else i for i in items] if any(items) else None}
+            "swemwbs": items if any(items) else None}  # pydantic parses '3' and names anything else
     desk = request.app.state.desk
     return act(request, user, referral_id, "record_wellbeing", lambda: desk.record_wellbeing(
         referral_id, WellbeingCreate.model_validate(data), actor=user.name))
@@ -43,5 +48,5 @@ def log_contact(request: Request, user: Reviewer, referral_id: str, on: Annotate
                 mode: Annotated[str, Form()], minutes: Annotated[str, Form()] = "") -> HTMLResponse | RedirectResponse:
     desk = request.app.state.desk
     return act(request, user, referral_id, "log_contact", lambda: desk.log_contact(
-        referral_id, ContactCreate(on=on, mode=mode, minutes=int(minutes) if minutes.isdigit() else None),
+        referral_id, ContactCreate(on=on, mode=mode, minutes=minutes.strip() or None),
         actor=user.name))

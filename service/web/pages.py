@@ -13,7 +13,12 @@ from service.web.highlight import highlight
 from service.web.render import page
 from service.web.session import page_require
 from triage.errors import NotFoundError, TriageError, describe_validation_error
-from triage.referrals.schemas import DecisionCreate, NeedsUpdate, NoteCreate, StatusChange
+from triage.referrals.schemas import (
+    DecisionCreate,
+    NeedsUpdate,
+    NoteCreate,
+    StatusChange,
+)
 from triage.referrals.stats import status_counts
 from triage.store.referrals import ReferralFilter
 from triage.store.users import User
@@ -27,7 +32,7 @@ PAGE_SIZE = 25
 
 @router.get("/", response_class=HTMLResponse)
 def queue(request: Request, user: Reader, status: str = "", need: str = "", source: str = "",
-          offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
+          offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> HTMLResponse:
     """Risk-flagged referrals first, then the oldest; filters and counts per status."""
     desk = request.app.state.desk
     where = ReferralFilter(status=status or None, need=need if need in NEED_IDS else None, source=source or None,

@@ -10,11 +10,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from triage.access import allowed
+from triage.outcomes.scoring import suppressed
 from triage.referrals.workflow import NEXT
 from triage.store.users import User
 from triage.taxonomy import NEED_IDS, RISK_IDS, get
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["small"] = suppressed  # counts 1 to 4 shown as "<5"
 
 # Light backgrounds that keep dark text above 7:1 contrast; each need also has a name in the legend,
 # so colour is never the only cue.

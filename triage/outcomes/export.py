@@ -126,7 +126,14 @@ def installation_salt(settings: Settings) -> bytes:
     settings.ensure_home()
     path = settings.home / "export-salt"
     if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = path.with_name(f"export-salt.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)  # atomic, and fails if another process made it first: theirs is kept
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return _salt(path.read_text().strip())

@@ -7,12 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import sessionmaker
 
 from triage.store.tables import ReferralEventRow, ReferralNeedRow, ReferralRow
 
 OUTCOME_KINDS = ("outcome_recorded", "wellbeing_recorded", "contact_logged")
+EVENT_KINDS = ("suggestion_accepted", "suggestion_rejected", *OUTCOME_KINDS)
 
 
 @dataclass(frozen=True)
@@ -77,29 +78,33 @@ class ReferralOutcomes:
 
 def load_outcomes(sessions: sessionmaker, *, start: datetime | None = None, end: datetime | None = None,
                   organisation: str | None = None) -> list[ReferralOutcomes]:
-    """Referrals received in [start, end) (all when not given), oldest first, with their outcomes."""
-    statement = select(ReferralRow).order_by(ReferralRow.created_at)
+    """Referrals received in [start, end) (all when not given), oldest first, with their outcomes.
+
+    Reads no note text, and selects needs and events by subquery, so it scales past any id-list limit."""
+    statement = select(ReferralRow.id, ReferralRow.created_at, ReferralRow.source, ReferralRow.organisation,
+                       ReferralRow.status).order_by(ReferralRow.created_at)
     if start is not None:
         statement = statement.where(ReferralRow.created_at >= start)
     if end is not None:
         statement = statement.where(ReferralRow.created_at < end)
     if organisation is not None:
         statement = statement.where(ReferralRow.organisation == organisation)
+    chosen = statement.with_only_columns(ReferralRow.id).order_by(None).scalar_subquery()
     with sessions() as session:
-        rows = session.scalars(statement).all()
-        ids = [r.id for r in rows]
+        rows = session.execute(statement).all()
         needs = defaultdict(list)
         for referral_id, need in session.execute(select(ReferralNeedRow.referral_id, ReferralNeedRow.need)
-                                                 .where(ReferralNeedRow.referral_id.in_(ids))):
+                                                 .where(ReferralNeedRow.referral_id.in_(chosen))):
             needs[referral_id].append(need)
         events = defaultdict(list)
-        for event in session.scalars(select(ReferralEventRow).where(ReferralEventRow.referral_id.in_(ids))
+        for event in session.scalars(select(ReferralEventRow).where(ReferralEventRow.referral_id.in_(chosen),
+                                                                    ReferralEventRow.kind.in_(EVENT_KINDS))
                                      .order_by(ReferralEventRow.id)):
             events[event.referral_id].append(event)
     return [_outcomes(row, needs[row.id], events[row.id]) for row in rows]
 
 
-def _outcomes(row: ReferralRow, needs: list[str], events: list[ReferralEventRow]) -> ReferralOutcomes:
+def _outcomes(row: Row, needs: list[str], events: list[ReferralEventRow]) -> ReferralOutcomes:
     found = ReferralOutcomes(row.id, row.created_at, row.source, row.organisation, row.status, needs)
     decisions: dict[str, Accepted | None] = {}
     for e in events:

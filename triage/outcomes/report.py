@@ -114,7 +114,13 @@ def build_report(outcomes: Sequence[ReferralOutcomes], *, start: date, end: date
                   _contacts(chosen))
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def check_period(start: date, end: date) -> None:
+    for name, day in (("from", start), ("to", end)):
+        if not EARLIEST <= day <= LATEST:
+            raise InputError(name, f"{day} is outside {EARLIEST} to {LATEST}")
     if end < start:
         raise InputError("to", f"the period ends on {end}, before it starts on {start}; "
                                "give an end on or after the start")
@@ -183,7 +189,7 @@ def _change(measure: str, name: str, better_is_higher: bool, pairs: list[tuple[f
 
 def _contacts(chosen: list[ReferralOutcomes]) -> Contacts:
     total = sum(len(o.contacts) for o in chosen)
-    mean = total / len(chosen) if len(chosen) >= SUPPRESS_BELOW else None
+    mean = total / len(chosen) if len(chosen) >= SUPPRESS_BELOW and total >= SUPPRESS_BELOW else None
     return Contacts(len(chosen), total, mean)
 
 

@@ -6,10 +6,10 @@ models' JSON as the event data, so every record keeps who recorded it and when.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from datetime import date, timedelta
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 Stage = Literal["contacted", "attended_first", "attending_6_weeks", "declined", "did_not_attend"]
 Timepoint = Literal["first_contact", "follow_up"]
@@ -17,6 +17,16 @@ ContactMode = Literal["phone", "in_person", "video", "message"]
 ONS4_ITEMS = ("life_satisfaction", "worthwhile", "happy", "anxious")
 FOLLOW_UP_AFTER_DAYS = 84  # wellbeing measured again about 12 weeks after the first contact
 STILL_ATTENDING_AFTER_DAYS = 42  # 'still attending at 6 weeks'
+
+
+def _past_day(value: date) -> date:
+    """A day that has happened (a day's grace for time zones), from 2000 on."""
+    if not date(2000, 1, 1) <= value <= date.today() + timedelta(days=1):
+        raise ValueError(f"{value} is not a day between 2000-01-01 and today")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_past_day)]
 
 
 class OutcomeCreate(BaseModel):
@@ -28,7 +38,7 @@ class OutcomeCreate(BaseModel):
 
     asset_id: str = Field(min_length=1, max_length=200)
     stage: Stage
-    on: date = Field(description="the day it happened")
+    on: Day = Field(description="the day it happened")
     reason: str = Field(default="", max_length=2_000, description="required when declined or did not attend")
 
     @model_validator(mode="after")
@@ -58,7 +68,7 @@ class WellbeingCreate(BaseModel):
          "swemwbs": [2, 3, 2, 3, 2, 3, 2]}]})
 
     timepoint: Timepoint
-    on: date
+    on: Day
     ons4: Ons4
     swemwbs: list[int] | None = Field(default=None, min_length=7, max_length=7,
                                       description="the 7 items in order, each 1 (none of the time) to 5 (all of the time)")
@@ -77,6 +87,6 @@ class ContactCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"on": "2026-11-20", "mode": "phone", "minutes": 20}]})
 
-    on: date
+    on: Day
     mode: ContactMode
     minutes: int | None = Field(default=None, ge=0, le=600)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from triage.outcomes.scoring import suppressed
 from triage.schemas import Asset
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def uptake_reason(uptake: Uptake) -> str | None:
     """What a link worker is told about an asset's uptake; None below MIN_REPORTED referrals."""
     if not uptake.reportable or uptake.rate is None:
         return None
-    counts = f"{uptake.attended_first} of {uptake.referred} attended"
+    counts = f"{suppressed(uptake.attended_first)} of {uptake.referred} attended"
     if uptake.rate >= USUALLY_FROM:
         return f"people referred here usually go: {counts}"
     if uptake.rate < FEW_BELOW:

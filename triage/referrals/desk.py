@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from triage.engine import Triage
 from triage.errors import ConflictError, InputError, NotFoundError
+from triage.outcomes.schemas import ContactCreate, OutcomeCreate, WellbeingCreate
 from triage.referrals.schemas import (
     DecisionCreate,
     NeedsUpdate,
@@ -24,7 +25,6 @@ from triage.referrals.schemas import (
     ReferralPublic,
     StatusChange,
 )
-from triage.outcomes.schemas import ContactCreate, OutcomeCreate, WellbeingCreate
 from triage.referrals.workflow import check_move
 from triage.schemas import TriageResult
 from triage.store import referrals as store
@@ -111,7 +111,7 @@ class ReferralDesk:
 
     def get(self, referral_id: str, *, organisation: str | None = None) -> ReferralPublic:
         with self.sessions() as session:
-            return store.public(session, self._row(session, referral_id, organisation))
+            return store.public(session, self._row(session, referral_id, organisation, for_update=False))
 
     def fhir_resource(self, referral_id: str) -> dict | None:
         """The FHIR ServiceRequest the referral came as, if it came as one."""
@@ -205,8 +205,9 @@ class ReferralDesk:
         return store.public(session, row)
 
     @staticmethod
-    def _row(session, referral_id: str, organisation: str | None) -> ReferralRow:  # type: ignore[no-untyped-def]
-        row = store.find_row(session, referral_id, organisation)
+    def _row(session, referral_id: str, organisation: str | None, *,  # type: ignore[no-untyped-def]
+             for_update: bool = True) -> ReferralRow:
+        row = store.find_row(session, referral_id, organisation, for_update=for_update)
         if row is None:
             raise NotFoundError("referral", referral_id)
         return row

@@ -71,8 +71,9 @@ class ReferralCreate(BaseModel):
     @field_validator("date_of_birth")
     @classmethod
     def _born_in_the_past(cls, value: date | None) -> date | None:
-        if value is not None and not date(1900, 1, 1) <= value <= date.today():
-            raise ValueError(f"date of birth {value} is not between 1900-01-01 and today")
+        earliest = date.today().replace(year=date.today().year - 120, day=1)
+        if value is not None and not earliest <= value <= date.today():
+            raise ValueError(f"date of birth {value} is not between {earliest} and today")
         return value
 
     def age_on(self, day: date) -> int | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from triage.outcomes.due import next_follow_up
 from triage.referrals.schemas import (
     Event,
     RecordedOutcome,
@@ -17,10 +18,14 @@ from triage.referrals.schemas import (
     ReviewNote,
     SuggestionDecision,
 )
-from triage.outcomes.due import next_follow_up
 from triage.schemas import TriageResult
 from triage.store.db import now
-from triage.store.tables import IdempotencyRow, ReferralEventRow, ReferralNeedRow, ReferralRow
+from triage.store.tables import (
+    IdempotencyRow,
+    ReferralEventRow,
+    ReferralNeedRow,
+    ReferralRow,
+)
 
 
 @dataclass(frozen=True)
@@ -49,8 +54,11 @@ def set_result(row: ReferralRow, result: TriageResult | None, model_version: str
     row.model_version = model_version
 
 
-def find_row(session: Session, referral_id: str, organisation: str | None) -> ReferralRow | None:
-    row = session.get(ReferralRow, referral_id)
+def find_row(session: Session, referral_id: str, organisation: str | None, *,
+             for_update: bool = False) -> ReferralRow | None:
+    """The row, if the caller may see it; `for_update` locks it until the transaction ends (PostgreSQL), so
+    two link workers cannot both move a referral on from the same status."""
+    row = session.get(ReferralRow, referral_id, with_for_update=for_update or None)
     if row is None or (organisation is not None and row.organisation != organisation):
         return None
     return row
