@@ -99,3 +99,15 @@ def test_report_and_export_for_a_period(client, tokens, accepted):
     assert client.get(f"/v1/outcomes/export?{period}", headers=lw).status_code == 403
     backwards = client.get(f"/v1/outcomes/export?start={today}&end=2026-01-01", headers=tokens.header("admin"))
     assert backwards.status_code == 400
+
+
+def test_far_off_periods_and_days_are_refused_not_a_server_error(client, tokens, accepted):
+    referral_id, asset = accepted
+    admin = tokens.header("admin")
+    far = client.get("/v1/outcomes/report?start=2020-01-01&end=9999-12-31", headers=admin)
+    assert far.status_code == 400 and "outside" in far.json()["message"]
+    future = client.post(f"/v1/referrals/{referral_id}/outcomes",
+                         json={"asset_id": asset, "stage": "contacted", "on": "2062-01-01"}, headers=admin)
+    assert future.status_code == 422 and "2062-01-01" in future.json()["message"]
+    too_old = client.post("/v1/referrals", json={"text": "Lonely.", "date_of_birth": "1901-01-01"}, headers=admin)
+    assert too_old.status_code == 422 and "date_of_birth" in too_old.json()["message"]

@@ -121,3 +121,25 @@ def test_outcome_forms_record_outcomes_wellbeing_and_contacts(client, tokens):
     assert stored["outcomes"][0]["stage"] == "attended_first" and stored["contacts"] == 1
     assert stored["wellbeing"][0]["swemwbs"] == [3] * 7
     assert stored["follow_up"]["what"].startswith("still attending")
+
+
+def test_odd_form_values_are_named_on_the_page_not_a_server_error(client, tokens):
+    lw = tokens.header("link_worker")
+    referral = client.post("/v1/referrals", json={"text": "Lonely since moving here."}, headers=lw).json()
+    client.cookies.set("triage_session", tokens.link_worker)
+    try:
+        wellbeing = {"timepoint": "first_contact", "on": "2026-11-12", "life_satisfaction": "4", "worthwhile": "5",
+                     "happy": "3", "anxious": "7", "swemwbs_1": "\u00b2"}
+        response = client.post(f"/referrals/{referral['id']}/wellbeing", data=wellbeing, follow_redirects=False)
+        assert response.status_code == 422 and "swemwbs" in response.text
+    finally:
+        client.cookies.clear()
+
+
+def test_the_dashboard_is_for_people_who_work_with_referrals(client, tokens):
+    client.cookies.set("triage_session", tokens.data_scientist)
+    try:
+        assert client.get("/dashboard").status_code == 403
+        assert client.get("/outcomes/report").status_code == 200  # the report suppresses small numbers
+    finally:
+        client.cookies.clear()
