@@ -20,6 +20,15 @@ def need_ids(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def written_text(value: str) -> str:
+    """Free text a person wrote: not blank, and without NUL characters (which no database stores alike)."""
+    if not value.strip():
+        raise ValueError("text is blank")
+    if "\x00" in value:
+        raise ValueError("text contains a NUL character")
+    return value
+
+
 def language_code(tag: str) -> str:
     """The primary language of a tag, lower case: 'en-GB' -> 'en', 'PL' -> 'pl'."""
     return tag.strip().lower().replace("_", "-").split("-")[0]
@@ -67,11 +76,7 @@ class ReferralIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _text_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text is blank")
-        if "\x00" in value:
-            raise ValueError("text contains a NUL character")
-        return value
+        return written_text(value)
 
     @field_validator("needs")
     @classmethod

@@ -16,11 +16,11 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date
 from pathlib import Path
 
 from triage.errors import InputError, TriageError
-from triage.outcomes.records import ReferralOutcomes, load_outcomes
+from triage.outcomes.records import ReferralOutcomes, period_outcomes
 from triage.outcomes.report_files import FORMATS, Format, render_file
 from triage.outcomes.scoring import (
     ONS4_BETTER_IS_HIGHER,
@@ -206,9 +206,7 @@ def load_period(settings: Settings, *, start: date, end: date,
                                  "with --home or TRIAGE_HOME")
     database = open_database(settings.resolved_database_url)
     try:
-        outcomes = load_outcomes(database.sessions, start=datetime.combine(start, time.min, UTC),
-                                 end=datetime.combine(end + timedelta(days=1), time.min, UTC),
-                                 organisation=organisation)
+        outcomes = period_outcomes(database.sessions, start=start, end=end, organisation=organisation)
         names = {s.asset.id: s.asset.name for s in AssetRepository(database.sessions).all()}
     finally:
         database.engine.dispose()

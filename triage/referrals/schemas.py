@@ -9,7 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from triage.outcomes.due import FollowUp
 from triage.outcomes.schemas import OutcomeCreate, WellbeingCreate
-from triage.schemas import Delivery, ReferralIn, TriageResult, language_code, need_ids
+from triage.schemas import (
+    Delivery,
+    ReferralIn,
+    TriageResult,
+    language_code,
+    need_ids,
+    written_text,
+)
 
 Status = Literal["new", "in_review", "contacted", "connected", "declined", "closed"]
 Decision = Literal["accepted", "rejected"]
@@ -52,11 +59,7 @@ class ReferralCreate(BaseModel):
     @field_validator("text")
     @classmethod
     def _text_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text is blank")
-        if "\x00" in value:
-            raise ValueError("text contains a NUL character")
-        return value
+        return written_text(value)
 
     @field_validator("source")
     @classmethod
@@ -122,11 +125,7 @@ class NoteCreate(BaseModel):
     @field_validator("text")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text is blank")
-        if "\x00" in value:
-            raise ValueError("text contains a NUL character")
-        return value
+        return written_text(value)
 
 
 class StatusChange(BaseModel):
