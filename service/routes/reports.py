@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 from service.deps import record, require, scope
 from triage.outcomes.export import deidentified_rows, installation_salt, write_csv
 from triage.outcomes.records import period_outcomes
-from triage.outcomes.report import build_report, check_period
-from triage.outcomes.report_view import render_html
+from triage.outcomes.report import check_period
+from triage.outcomes.report_view import period_report_html
 from triage.store.users import User
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"])
@@ -24,10 +24,8 @@ router = APIRouter(prefix="/outcomes", tags=["outcomes"])
 def outcomes_report(request: Request, user: Annotated[User, Depends(require("reports:read"))],
                     start: date, end: date) -> HTMLResponse:
     """The commissioners' report for referrals received from `start` to `end` (a referrer: their organisation's)."""
-    check_period(start, end)
-    outcomes = period_outcomes(request.app.state.desk.sessions, start=start, end=end, organisation=scope(user))
-    names = {s.asset.id: s.asset.name for s in request.app.state.engine.catalogue.repository.all()}
-    return HTMLResponse(render_html(build_report(outcomes, start=start, end=end, asset_names=names)))
+    return HTMLResponse(period_report_html(request.app.state.desk.sessions, start=start, end=end,
+                                           organisation=scope(user)))
 
 
 @router.get("/export", response_class=Response,

@@ -13,9 +13,8 @@ from service.deps import scope
 from service.web.render import page
 from service.web.session import page_require
 from triage.errors import TriageError
-from triage.outcomes.records import period_outcomes
-from triage.outcomes.report import build_report, check_period
-from triage.outcomes.report_view import render_html
+from triage.outcomes.report import check_period
+from triage.outcomes.report_view import period_report_html
 from triage.referrals.stats import dashboard as dashboard_figures
 from triage.store.db import now
 from triage.store.users import User
@@ -40,9 +39,8 @@ def outcomes_report(request: Request, user: Annotated[User, Depends(page_require
         check_period(start, end)
     except (TriageError, OverflowError) as e:
         return page(request, "error.html", user, status_code=422, title="Check the dates", message=str(e))
-    outcomes = period_outcomes(request.app.state.desk.sessions, start=start, end=end, organisation=scope(user))
-    names = {s.asset.id: s.asset.name for s in request.app.state.engine.catalogue.repository.all()}
-    return HTMLResponse(render_html(build_report(outcomes, start=start, end=end, asset_names=names)))
+    return HTMLResponse(period_report_html(request.app.state.desk.sessions, start=start, end=end,
+                                           organisation=scope(user)))
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)

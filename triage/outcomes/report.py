@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, date
 from pathlib import Path
 
+from sqlalchemy.orm import sessionmaker
+
 from triage.errors import InputError, TriageError
 from triage.outcomes.records import ReferralOutcomes, period_outcomes
 from triage.outcomes.report_files import FORMATS, Format, render_file
@@ -195,10 +197,19 @@ def _contacts(chosen: list[ReferralOutcomes]) -> Contacts:
 
 # --- from the database ---------------------------------------------------------------------------------
 
-def load_period(settings: Settings, *, start: date, end: date,
+def read_period(sessions: sessionmaker, *, start: date, end: date,
                 organisation: str | None = None) -> tuple[list[ReferralOutcomes], dict[str, str]]:
     """Outcomes of referrals received from `start` to `end` (both included), and the asset names."""
     from triage.store.assets import AssetRepository
+
+    check_period(start, end)
+    outcomes = period_outcomes(sessions, start=start, end=end, organisation=organisation)
+    return outcomes, {s.asset.id: s.asset.name for s in AssetRepository(sessions).all()}
+
+
+def load_period(settings: Settings, *, start: date, end: date,
+                organisation: str | None = None) -> tuple[list[ReferralOutcomes], dict[str, str]]:
+    """`read_period` on the database of a data directory (the command line's way in)."""
     from triage.store.db import open_database
 
     if settings.database_url is None and not (settings.home / "triage.db").exists():
@@ -206,11 +217,9 @@ def load_period(settings: Settings, *, start: date, end: date,
                                  "with --home or TRIAGE_HOME")
     database = open_database(settings.resolved_database_url)
     try:
-        outcomes = period_outcomes(database.sessions, start=start, end=end, organisation=organisation)
-        names = {s.asset.id: s.asset.name for s in AssetRepository(database.sessions).all()}
+        return read_period(database.sessions, start=start, end=end, organisation=organisation)
     finally:
         database.engine.dispose()
-    return outcomes, names
 
 
 def write_report(settings: Settings, *, start: date, end: date, fmt: Format, output: Path,

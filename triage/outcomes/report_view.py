@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy.orm import sessionmaker
 
 from triage.outcomes.report import (
     NEED_NAMES,
@@ -19,6 +20,8 @@ from triage.outcomes.report import (
     Report,
     ScoreChange,
     Uptake,
+    build_report,
+    read_period,
 )
 from triage.outcomes.scoring import (
     SUPPRESS_BELOW,
@@ -160,3 +163,9 @@ def _view(report: Report, today: date) -> dict[str, object]:
 def render_html(report: Report, *, today: date | None = None) -> str:
     """The report as one self-contained HTML page (inline CSS and SVG; no scripts, no links out)."""
     return _templates.get_template("report.html").render(v=_view(report, today or date.today()))
+
+
+def period_report_html(sessions: sessionmaker, *, start: date, end: date, organisation: str | None = None) -> str:
+    """The report of referrals received from `start` to `end`, read from the database behind `sessions`."""
+    outcomes, names = read_period(sessions, start=start, end=end, organisation=organisation)
+    return render_html(build_report(outcomes, start=start, end=end, asset_names=names))
