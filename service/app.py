@@ -13,7 +13,8 @@ from service.deps import require
 from service.limits import BodyLimit
 from service.metrics import Metrics, MetricsMiddleware
 from service.model_choice import ModelChoice, choose_model
-from service.routes import assets, audit, fhir, health, outcomes, referrals, reports, triage
+from service.model_reload import ModelReloader
+from service.routes import assets, audit, feedback, fhir, health, models, outcomes, referrals, reports, triage
 from triage.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,12 +36,14 @@ def create_app(settings: Settings | None = None, engine: object | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _start(app, settings, engine, choice)
         yield
+        app.state.reloader.stop()
         app.state.engine.close()
         log.info("stopped: index flushed, database closed")
 
     app = FastAPI(title="triage", version="0.1.0", lifespan=lifespan, description=DESCRIPTION)
     app.state.metrics = Metrics()
-    for router in (triage.router, referrals.router, outcomes.router, reports.router, assets.router, audit.router):
+    for router in (triage.router, referrals.router, outcomes.router, reports.router, assets.router, audit.router,
+                   feedback.router, models.router):
         app.include_router(router, prefix="/v1")
     app.include_router(fhir.router)
     app.include_router(health.router)
@@ -66,7 +69,7 @@ def _start(app: FastAPI, settings: Settings, engine: object | None, choice: Mode
 
     if engine is None:
         choice = choose_model(settings)
-        engine = Triage(settings.model_copy(update={"model_dir": choice.model_dir}))
+        engine = Triage(settings.model_copy(update={"model_dir": choice.model_dir}), model_version=choice.version)
     elif choice is None:
         choice = ModelChoice(engine.model_dir, "given engine")  # type: ignore[attr-defined]
     app.state.engine, app.state.model_choice = engine, choice
@@ -74,6 +77,8 @@ def _start(app: FastAPI, settings: Settings, engine: object | None, choice: Mode
     sessions = engine.database.sessions  # type: ignore[attr-defined]
     app.state.desk, app.state.users, app.state.audit = ReferralDesk(engine), UserRepository(sessions), AuditLog(sessions)
     app.state.metrics.model.labels(engine.model_name, choice.source, choice.degraded or "").set(1)  # type: ignore[attr-defined]
+    app.state.reloader = ModelReloader(settings, app.state)
+    app.state.reloader.start_polling(settings.model_poll_seconds if settings.model_uri else 0)
     log.info("serving model %s from %s%s", engine.model_name, choice.source,  # type: ignore[attr-defined]
              f" (degraded: {choice.degraded})" if choice.degraded else "")
 

@@ -198,6 +198,29 @@ def export_outcomes(start: Annotated[str, typer.Option("--from", help="first day
         _fail(str(e))
 
 
+@app.command("export-feedback")
+def export_feedback(output: Annotated[Path | None, typer.Option(help="file to write (default: standard output)")] = None,
+                    start: Annotated[str | None, typer.Option("--from", help="first day of referrals, YYYY-MM-DD")] = None,
+                    end: Annotated[str | None, typer.Option("--to", help="last day (included), YYYY-MM-DD")] = None) -> None:
+    """Link workers' decisions as redacted JSON Lines for retraining: per reviewed referral, the note
+    (names, numbers, contacts and addresses redacted), the needs the model gave and the needs after review,
+    and each suggestion accepted or rejected with its ranking features and the model version."""
+    from triage.feedback.export import export_feedback as run_export
+    from triage.feedback.export import write_lines
+    from triage.settings import Settings
+
+    try:
+        lines = run_export(Settings(), start=_day(start, "--from") if start else None,
+                           end=_day(end, "--to") if end else None)
+    except TriageError as e:
+        _fail(str(e))
+    if output is None:
+        sys.stdout.write("".join(lines))
+    else:
+        write_lines(lines, output)
+    typer.echo(f"{len(lines)} feedback lines{f' written to {output}' if output else ''}", err=True)
+
+
 @app.command()
 def init() -> None:
     """Prepare the data directory: database, index and demo directory."""

@@ -20,6 +20,7 @@ class ModelChoice:
     model_dir: Path | None  # None: the shipped default
     source: str
     degraded: str | None = None
+    version: str | None = None  # 'triage-needs v3' for a registered version; None: the folder's name
 
 
 def choose_model(settings: Settings) -> ModelChoice:
@@ -37,4 +38,5 @@ def choose_model(settings: Settings) -> ModelChoice:
     except Exception as e:  # noqa: BLE001  (any registry failure: fall back, and say so)
         log.warning("model registry unavailable (%s): serving the shipped model", type(e).__name__)
         return ModelChoice(None, "shipped", degraded=f"model registry unavailable ({type(e).__name__})")
-    return ModelChoice(folder, f"{settings.model_uri} (version {version})")
+    name = settings.model_uri.removeprefix("models:/").split("@")[0].split("/")[0]
+    return ModelChoice(folder, f"{settings.model_uri} (version {version})", version=f"{name} v{version}")

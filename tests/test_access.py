@@ -38,6 +38,9 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, str, dict | None]] = {
     ("GET", "/fhir/ServiceRequest/{referral_id}"): ("referrals:read", f"/fhir/ServiceRequest/{MISSING}", None),
     ("GET", "/fhir/Task"): ("referrals:read", f"/fhir/Task?based-on=ServiceRequest/{MISSING}", None),
     ("GET", "/metrics"): ("metrics:read", "/metrics", None),
+    ("GET", "/v1/feedback/export"): ("feedback:export", "/v1/feedback/export?start=2026-11-01&end=2026-11-02", None),
+    ("GET", "/v1/admin/model"): ("models:read", "/v1/admin/model", None),
+    ("POST", "/v1/admin/model/reload"): ("models:reload", "/v1/admin/model/reload", None),
 }
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz")}
 

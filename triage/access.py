@@ -19,6 +19,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "dashboard:read": frozenset({"referrer", "link_worker", "admin"}),
     "reports:read": frozenset({"referrer", "link_worker", "data_scientist", "admin"}),
     "outcomes:export": frozenset({"data_scientist", "admin"}),
+    "feedback:export": frozenset({"data_scientist", "admin"}),
+    "models:read": frozenset({"data_scientist", "admin"}),
+    "models:reload": frozenset({"admin"}),
 }
 """A referrer sees only referrals from their own organisation; a data scientist sees no referral at all
 (they learn from redacted feedback exports)."""

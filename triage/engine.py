@@ -23,8 +23,9 @@ from triage.matching.openreferral import write_openreferral
 from triage.matching.passages import note_passages, with_closest_passage, with_need_fit
 from triage.matching.rank import Candidate, RankingWeights, rank
 from triage.matching.sources import Format, read_directory
+from triage.matching.weights_file import read_ranking_weights
 from triage.nlp.bundle import load_model
-from triage.nlp.classifier import LabelScore
+from triage.nlp.classifier import LabelScore, NeedsClassifier
 from triage.nlp.embedder import Embedder
 from triage.nlp.notes import NoteParser, ParsedNote
 from triage.outcomes.records import load_outcomes
@@ -47,6 +48,24 @@ SEARCH_DEPTH = 200
 WIDEN = 8  # how much deeper to search when too few of the nearest assets are eligible
 PASSAGE_BATCH = 8  # small batches keep short passages from being padded to the length of the note
 UPTAKE_TTL_S = 60.0  # asset uptake is read again from the outcomes when older than this
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """One loaded model and its name: replaced whole on reload, so a request in flight keeps the
+    model it started with."""
+
+    classifier: NeedsClassifier
+    manifest: dict
+    folder: Path
+    version: str  # 'triage-needs v3' for a registered version, else the folder's name
+    ranking_weights: RankingWeights
+
+
+def load_served_model(folder: Path, version: str | None = None) -> ServedModel:
+    classifier, manifest = load_model(folder)
+    return ServedModel(classifier, manifest, folder, version or str(manifest.get("name") or folder.name),
+                       read_ranking_weights(folder))
 
 
 @dataclass(frozen=True)
@@ -77,14 +96,12 @@ class Query:
 class Triage:
     """One instance per process: `classify` and `match` take batches."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, model_version: str | None = None) -> None:
         self.settings = settings or Settings()
         self.settings.ensure_home()
-        self.model_dir: Path = self.settings.resolved_model_dir
-        self.classifier, self.manifest = load_model(self.model_dir)
+        self.model = load_served_model(self.settings.resolved_model_dir, model_version)
         self.parser = NoteParser()
         self.embedder = Embedder()
-        self.ranking_weights = RankingWeights()
         self._uptake: tuple[float, UptakeTable] | None = None  # (monotonic time read, table)
         self._uptake_lock = threading.Lock()
 
@@ -114,14 +131,43 @@ class Triage:
         if "database" in self.__dict__:
             self.database.engine.dispose()
 
+    def reload(self, folder: Path, version: str | None = None) -> ServedModel:
+        """Load another model and serve it from the next request on; requests in flight finish with
+        the one they started with. Returns the model replaced."""
+        loaded, previous = load_served_model(folder, version), self.model
+        self.model = loaded
+        log.info("now serving model %s (was %s)", loaded.version, previous.version)
+        return previous
+
     @property
     def model_name(self) -> str:
-        return str(self.manifest.get("name") or self.model_dir.name)
+        """The served model's version, as stored with every triage result."""
+        return self.model.version
+
+    @property
+    def classifier(self) -> NeedsClassifier:
+        return self.model.classifier
+
+    @property
+    def manifest(self) -> dict:
+        return self.model.manifest
+
+    @property
+    def model_dir(self) -> Path:
+        return self.model.folder
+
+    @property
+    def ranking_weights(self) -> RankingWeights:
+        return self.model.ranking_weights
+
+    @ranking_weights.setter
+    def ranking_weights(self, weights: RankingWeights) -> None:
+        self.model = dataclasses.replace(self.model, ranking_weights=weights)
 
     def classify(self, referrals: Sequence[ReferralIn]) -> list[Classification]:
         if not referrals:
             return []
-        return self._classify_notes(referrals, self.parser.parse_many([r.text for r in referrals]), None)
+        return self._classify_notes(self.model, referrals, self.parser.parse_many([r.text for r in referrals]))
 
     def match(self, referrals: Sequence[ReferralIn], *, top: int = 5) -> list[TriageResult]:
         """Needs (classified, or as a link worker gave them), risk flags and ranked suggestions.
@@ -130,21 +176,23 @@ class Triage:
         nearest assets are eligible (a large directory), the search is widened until enough are.
         """
         results = []
-        uptake = self.uptake()
-        for referral, classification, query in zip(referrals, *self._queries(referrals)):
+        model, uptake = self.model, self.uptake()
+        for referral, classification, query in zip(referrals, *self._queries(referrals, model)):
             depth = max(SEARCH_DEPTH, top * 4)
-            result = self._ranked(MatchInput(referral, classification, self._candidates(query, depth)), top, uptake)
+            inputs = MatchInput(referral, classification, self._candidates(query, depth))
+            result = self._ranked(inputs, top, uptake, model.ranking_weights)
             while len(result.suggestions) < top and depth < self.catalogue.index.size:
                 depth *= WIDEN
-                result = self._ranked(MatchInput(referral, classification, self._candidates(query, depth)), top,
-                                      uptake)
+                inputs = MatchInput(referral, classification, self._candidates(query, depth))
+                result = self._ranked(inputs, top, uptake, model.ranking_weights)
             results.append(result)
         return results
 
-    def _ranked(self, inputs: MatchInput, top: int, uptake: UptakeTable | None = None) -> TriageResult:
+    def _ranked(self, inputs: MatchInput, top: int, uptake: UptakeTable | None = None,
+                weights: RankingWeights | None = None) -> TriageResult:
         return TriageResult(**inputs.classification.model_dump(),
                             suggestions=rank(inputs.referral, inputs.need_scores, inputs.candidates, top=top,
-                                             weights=self.ranking_weights,
+                                             weights=weights or self.ranking_weights,
                                              uptake=self.uptake() if uptake is None else uptake))
 
     def uptake(self) -> UptakeTable:
@@ -161,15 +209,17 @@ class Triage:
         return [MatchInput(referral, classification, self._candidates(query, depth))
                 for referral, classification, query in zip(referrals, *self._queries(referrals))]
 
-    def _queries(self, referrals: Sequence[ReferralIn]) -> tuple[list[Classification], list[Query]]:
+    def _queries(self, referrals: Sequence[ReferralIn], model: ServedModel | None = None
+                 ) -> tuple[list[Classification], list[Query]]:
         """Classify the notes and embed, in one batch, each note, its passages and its need evidence."""
         if not referrals:
             return [], []
+        model = model or self.model
         notes = self.parser.parse_many([r.text for r in referrals])
-        classifications = self._classify_notes(referrals, notes, None)
+        classifications = self._classify_notes(model, referrals, notes)
         for referral, note, classification in zip(referrals, notes, classifications):
             if referral.needs is not None:
-                classification.needs = self._given_needs(note, classification, referral.needs)
+                classification.needs = self._given_needs(model, note, classification, referral.needs)
         passages = [note_passages(n) for n in notes]
         declined = [note_passages(n, declined=True) for n in notes]
         evidence = [{n.need: [e.text for e in n.evidence] for n in c.needs} for c in classifications]
@@ -187,11 +237,12 @@ class Triage:
                                           declined=True)
         return with_need_fit(candidates, asset_vectors, query.evidence)
 
-    def _given_needs(self, note: ParsedNote, classification: Classification,
+    @staticmethod
+    def _given_needs(model: ServedModel, note: ParsedNote, classification: Classification,
                      needs: list[str]) -> list[NeedPrediction]:
         """A link worker's needs, with the classifier's evidence for each (found even when it missed)."""
         found = {n.need: n.evidence for n in classification.needs}
-        missing = self.classifier.evidence_for(note, [n for n in needs if not found.get(n)])
+        missing = model.classifier.evidence_for(note, [n for n in needs if not found.get(n)])
         return [NeedPrediction(need=n, score=1.0, evidence=found.get(n) or missing.get(n, [])) for n in needs]
 
     def _encode_once(self, texts: list[str]) -> Callable[[list[str]], np.ndarray]:
@@ -233,17 +284,18 @@ class Triage:
             result[i] = assets[i].model_copy(update={"needs": needs, "needs_inferred": bool(needs)})
         return result
 
-    def _classify_notes(self, referrals: Sequence[ReferralIn], notes: list[ParsedNote],
-                        vectors: np.ndarray | None) -> list[Classification]:
-        if vectors is None and self.classifier.features.uses_embeddings:
+    def _classify_notes(self, model: ServedModel, referrals: Sequence[ReferralIn],
+                        notes: list[ParsedNote]) -> list[Classification]:
+        vectors = None
+        if model.classifier.features.uses_embeddings:
             vectors = self.embedder.encode([r.text for r in referrals])
-        predictions = self.classifier.predict(notes, vectors)
-        return [_to_classification(r.id, p) for r, p in zip(referrals, predictions)]
+        predictions = model.classifier.predict(notes, vectors)
+        return [_to_classification(r.id, p, model.version) for r, p in zip(referrals, predictions)]
 
 
-def _to_classification(referral_id: str, scores: list[LabelScore]) -> Classification:
+def _to_classification(referral_id: str, scores: list[LabelScore], model_version: str) -> Classification:
     needs = [NeedPrediction(need=s.label, score=round(s.score, 4), evidence=list(s.evidence))
              for s in scores if s.label in NEED_IDS]
     risks = [RiskPrediction(flag=s.label, score=round(s.score, 4), evidence=list(s.evidence))
              for s in scores if s.label in RISK_IDS]
-    return Classification(id=referral_id, needs=needs, risk_flags=risks)
+    return Classification(id=referral_id, needs=needs, risk_flags=risks, model_version=model_version)

@@ -56,6 +56,7 @@ class Classification(BaseModel):
     id: str
     needs: list[NeedPrediction] = []
     risk_flags: list[RiskPrediction] = []
+    model_version: str | None = Field(default=None, description="the model that read the note")
 
 
 class ReferralIn(BaseModel):
@@ -96,6 +97,9 @@ class Suggestion(BaseModel):
     needs: list[str]
     distance_km: float | None
     reasons: list[str]
+    features: dict[str, float] = Field(
+        default={}, description="the ranking features behind the score (score = sum of weight x feature); "
+                                "kept with each decision so the weights can be learnt")
 
 
 class TriageResult(Classification):

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     model_uri: str | None = Field(default="models:/triage-needs@champion",
                                   description="the registered model to serve; the shipped model when unset or "
                                               "when the registry cannot give it")
+    model_poll_seconds: float = Field(default=300.0, ge=0,
+                                      description="how often the service asks the registry for a new champion "
+                                                  "(0: only when an admin asks)")
     registry_uri: str | None = Field(default=None, description="MLflow tracking/registry URI; default: under home")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

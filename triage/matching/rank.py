@@ -74,6 +74,7 @@ class Scored:
     score: float
     covered: tuple[str, ...]
     km: float | None
+    features: dict[str, float]
 
 
 def eligibility_problem(asset: Asset, referral: ReferralIn) -> str | None:
@@ -173,7 +174,7 @@ def score_candidates(referral: ReferralIn, need_scores: Mapping[str, float], can
         km = distance_km(c.asset, referral)
         f = features(c, referral, need_scores, km, person, uptake)
         covered = tuple(n for n in c.asset.needs if n in need_scores)
-        scored.append(Scored(c, sum(w[name] * f[name] for name in FEATURES), covered, km))
+        scored.append(Scored(c, sum(w[name] * f[name] for name in FEATURES), covered, km, f))
     return sorted(scored, key=lambda s: -s.score)
 
 
@@ -192,7 +193,8 @@ def rank(referral: ReferralIn, need_scores: Mapping[str, float], candidates: Seq
     return [Suggestion(asset_id=s.candidate.asset.id, name=s.candidate.asset.name, score=round(s.score, 4),
                        needs=list(s.covered), distance_km=None if s.km is None else round(s.km, 2),
                        reasons=reasons(s.candidate, list(s.covered), s.km, referral, person,
-                                       uptake.of(s.candidate.asset.id) if uptake is not None else None))
+                                       uptake.of(s.candidate.asset.id) if uptake is not None else None),
+                       features={name: round(value, 4) for name, value in s.features.items()})
             for s in cover_main_needs(scored, need_scores, top)]
 
 

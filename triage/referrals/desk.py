@@ -146,13 +146,15 @@ class ReferralDesk:
             raise InputError("reason", "give a reason when rejecting a suggestion")
         with self.sessions.begin() as session:
             row = self._row(session, referral_id, None)
-            suggested = [s["asset_id"] for s in (row.result or {}).get("suggestions", [])]
+            shown = {s["asset_id"]: s for s in (row.result or {}).get("suggestions", [])}
+            suggested = list(shown)
             if decision.asset_id not in suggested and self.engine.catalogue.repository.get(decision.asset_id) is None:
                 raise NotFoundError("asset", decision.asset_id)
             store.add_event(session, row, actor, f"suggestion_{decision.decision}", {
                 "asset_id": decision.asset_id, "reason": decision.reason, "model_version": row.model_version,
                 "rank": suggested.index(decision.asset_id) + 1 if decision.asset_id in suggested else None,
-                "needs": store.needs_of(session, [row.id]).get(row.id, [])})
+                "needs": store.needs_of(session, [row.id]).get(row.id, []),
+                "features": shown.get(decision.asset_id, {}).get("features", {})})
             if row.status == "new":  # the first decision starts the review
                 store.add_event(session, row, actor, "status_changed",
                                 {"from": "new", "to": "in_review", "reason": "first suggestion decided"})

@@ -51,7 +51,7 @@ def set_result(row: ReferralRow, result: TriageResult | None, model_version: str
     row.result = result.model_dump(mode="json") if result else None
     row.risk_flags = [r.flag for r in result.risk_flags] if result else []
     row.urgent = row.urgent or bool(row.risk_flags) or result is None
-    row.model_version = model_version
+    row.model_version = (result.model_version if result else None) or model_version
 
 
 def find_row(session: Session, referral_id: str, organisation: str | None, *,
