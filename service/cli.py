@@ -232,15 +232,76 @@ def init() -> None:
 @app.command()
 def train(output: Annotated[Path | None, typer.Option(help="new model folder (default models/<dated name>)")] = None,
           track: Annotated[bool, typer.Option(help="log the run to MLflow and register the model")] = True,
-          set_default: Annotated[bool, typer.Option("--set-default", help="make it the shipped default")] = False) -> None:
-    """Train on the train split, tune on dev, save a new model folder and log it to MLflow."""
+          set_default: Annotated[bool, typer.Option("--set-default", help="make it the shipped default")] = False,
+          with_feedback: Annotated[Path | None, typer.Option("--with-feedback",
+                                                             help="a `triage export-feedback` file to learn from")] = None,
+          feedback_weight: Annotated[float, typer.Option(min=0.1, max=20.0,
+                                                         help="how much a reviewed note counts")] = 2.0,
+          head_epochs: Annotated[int, typer.Option(min=0, max=50, help="encoder fine-tuning epochs (0: n-gram "
+                                                                       "model only, minutes faster)")] = 6,
+          limit: Annotated[int | None, typer.Option(min=10, help="train and tune on the first N notes only "
+                                                                 "(quick trials)")] = None) -> None:
+    """Train on the train split (plus reviewed feedback, weighted, a fixed slice held out), tune on dev, save
+    a new model folder, log it to MLflow and register it as the `challenger`."""
     from training.pipeline import run_training
 
     try:
-        summary = run_training(output, track=track, set_default=set_default)
+        summary = run_training(output, track=track, set_default=set_default, feedback_path=with_feedback,
+                               feedback_weight=feedback_weight, head_epochs=head_epochs, limit=limit)
     except TriageError as e:
         _fail(str(e))
     typer.echo(json.dumps(summary, indent=2))
+
+
+@app.command()
+def promote(version: Annotated[str, typer.Argument(help="the registered version of triage-needs to promote")],
+            force: Annotated[bool, typer.Option("--force", help="promote even if the gate refuses")] = False,
+            reason: Annotated[str, typer.Option(help="why (required with --force)")] = "",
+            by: Annotated[str | None, typer.Option("--by", help="who decides (default: the login name)")] = None,
+            feedback: Annotated[Path | None, typer.Option(help="feedback export for the holdout (default: the one "
+                                                               "the version was trained with)")] = None) -> None:
+    """Compare VERSION with the champion on the test split and the feedback holdout; move the alias
+    `champion` only if macro-F1 and risk-flag recall do not drop. Exit 1 when refused."""
+    from training.promotion import promote as run_promotion
+    from training.promotion import render
+    from triage.settings import Settings
+
+    try:
+        result = run_promotion(Settings(), version, force=force, actor=by, reason=reason, feedback_path=feedback)
+    except TriageError as e:
+        _fail(str(e))
+    typer.echo(render(result))
+    if result.decision == "refused":
+        raise typer.Exit(1)
+
+
+@app.command()
+def rollback(to: Annotated[str | None, typer.Option(help="version to serve (default: the previous champion)")] = None,
+             reason: Annotated[str, typer.Option(help="why, for the record")] = "",
+             by: Annotated[str | None, typer.Option("--by", help="who decides (default: the login name)")] = None) -> None:
+    """Give the alias `champion` back to the previous champion (no gate: a rollback is an override)."""
+    from training.promotion import render
+    from training.promotion import rollback as run_rollback
+    from triage.settings import Settings
+
+    try:
+        typer.echo(render(run_rollback(Settings(), actor=by, to=to, reason=reason)))
+    except TriageError as e:
+        _fail(str(e))
+
+
+@app.command()
+def models() -> None:
+    """The registered versions of triage-needs, newest first, with their aliases and promotion records."""
+    from datetime import UTC, datetime
+
+    from training.registry import list_versions
+    from triage.settings import Settings
+
+    for v in list_versions(Settings()):
+        made = datetime.fromtimestamp(v.created / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+        record = v.tags.get("gate", "")
+        typer.echo(f"v{v.version}\t{made}\t{','.join(v.aliases) or '-'}\t{record}")
 
 
 @app.command()

@@ -75,5 +75,5 @@ class ModelReloader:
         while not self._stop.wait(seconds):
             try:
                 self.reload()
-            except Exception:  # noqa: BLE001  (a bad model in the registry must not stop the service)
+            except Exception:
                 log.exception("model poll failed; still serving %s", self.state.engine.model_name)  # type: ignore[attr-defined]

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from training.corpus import DATA_DIR, LabelledNote, data_hash, label_matrix, load_split
+from training.feedback import Feedback, feedback_notes, label_weights
 from training.model_card import write_model_card
+from training.ranking_weights import decision_auc, learn_ranking_weights
 from training.metrics import best_f1_threshold, confusion_summary, expected_calibration_error, per_label, recall_threshold, summary
 from triage.nlp.bundle import save_model
 from triage.nlp.classifier import NeedsClassifier, fit_classifier, platt_fit
@@ -22,6 +24,8 @@ from triage.nlp.embedder import EMBEDDER_NAME, Embedder
 from triage.nlp.encoder_head import fine_tune
 from triage.nlp.features import FeatureBuilder
 from triage.nlp.notes import NoteParser, ParsedNote
+from triage.matching.rank import RankingWeights
+from triage.matching.weights_file import write_ranking_weights
 from triage.nlp.redact import Redactor
 from triage.taxonomy import LABELS, RISK_IDS
 
@@ -30,6 +34,7 @@ HEAD_EPOCHS = 6
 HEAD_WEIGHT = 0.5
 RISK_RECALL_TARGET = 0.98
 SEED = 0
+FEEDBACK_WEIGHT = 2.0  # a link worker's reviewed note counts twice: it is real, recent and from our region
 
 
 @dataclass
@@ -37,6 +42,7 @@ class Prepared:
     notes: list[ParsedNote]
     embeddings: np.ndarray
     Y: np.ndarray
+    W: np.ndarray | None = None  # per note and label weights (feedback); None: all 1
 
 
 @dataclass
@@ -85,7 +91,7 @@ def fit_ngram_model(train: Prepared, dev: Prepared, *, c_grid: Sequence[float] =
     X_dev = features.transform(dev.notes, dev.embeddings)
     best: tuple[float, NeedsClassifier | None, float] = (-1.0, None, 0.0)
     for C in c_grid:
-        classifier = fit_classifier(features, X_train, train.Y, C=C, seed=SEED)
+        classifier = fit_classifier(features, X_train, train.Y, C=C, seed=SEED, weights=train.W)
         probs = classifier.predict_proba(X_dev)
         thresholds = tune_thresholds(dev.Y, probs, RISK_RECALL_TARGET)
         score = summary(dev.Y, (probs >= thresholds).astype(np.int8))["micro_f1"]
@@ -98,7 +104,7 @@ def fit_ngram_model(train: Prepared, dev: Prepared, *, c_grid: Sequence[float] =
 def add_head(classifier: NeedsClassifier, train: Prepared, dev: Prepared, *, epochs: int,
              weight: float = HEAD_WEIGHT) -> None:
     """Fine-tune the encoder head on train and blend it in; calibrate the blend on dev."""
-    classifier.head = fine_tune([n.marked for n in train.notes], train.Y, epochs=epochs, seed=SEED)
+    classifier.head = fine_tune([n.marked for n in train.notes], train.Y, epochs=epochs, seed=SEED, weights=train.W)
     classifier.head_weight = weight
     classifier.final_platt = None
     classifier.final_platt = platt_fit(classifier.probabilities(dev.notes, dev.embeddings), dev.Y)
@@ -122,13 +128,20 @@ def predict_matrix(classifier: NeedsClassifier, data: Prepared, *, probs: np.nda
 
 
 def train(output: Path | None, *, data_dir: Path = DATA_DIR, c_grid: Sequence[float] = C_GRID,
-          head_epochs: int = HEAD_EPOCHS, limit: int | None = None) -> TrainResult:
-    """Train, tune on dev and (when output is given) save a new model folder."""
+          head_epochs: int = HEAD_EPOCHS, limit: int | None = None, feedback: Feedback | None = None,
+          feedback_weight: float = FEEDBACK_WEIGHT) -> TrainResult:
+    """Train, tune on dev and (when output is given) save a new model folder. With feedback, the reviewed
+    notes outside the holdout join the training notes (weighted, needs only) and the ranking weights are
+    learnt from their decisions; the holdout is scored, never trained on."""
     parser = NoteParser()
     train_notes, dev_notes = load_split("train", data_dir), load_split("dev", data_dir)
     if limit:
         train_notes, dev_notes = train_notes[:limit], dev_notes[:limit]
-    train_data = prepare(train_notes, parser, None, redactor=Redactor())
+    learn, held = (feedback.part(holdout=False), feedback.part(holdout=True)) if feedback else (None, None)
+    reviewed = feedback_notes(learn.needs) if learn else []
+    train_data = prepare(train_notes + reviewed, parser, None, redactor=Redactor())
+    if reviewed:
+        train_data.W = label_weights(len(train_notes), len(reviewed), feedback_weight)
     dev_data = prepare(dev_notes, parser, None)
     classifier, C = fit_ngram_model(train_data, dev_data, c_grid=c_grid)
     if head_epochs:
@@ -138,6 +151,7 @@ def train(output: Path | None, *, data_dir: Path = DATA_DIR, c_grid: Sequence[fl
                                             rule_net_matrix(classifier, dev_data))
     P = predict_matrix(classifier, dev_data, probs=dev_probs)
     dev_summary = summary(dev_data.Y, P) | {"ece": expected_calibration_error(dev_data.Y, dev_probs)}
+    ranking = learn_ranking_weights(learn.suggestions, RankingWeights()) if learn else None
     manifest = {
         "name": output.name if output else None,
         "kind": ("Blend of logistic regression and a fine-tuned encoder head" if head_epochs
@@ -153,11 +167,30 @@ def train(output: Path | None, *, data_dir: Path = DATA_DIR, c_grid: Sequence[fl
         "thresholds": dict(zip(LABELS, map(float, classifier.thresholds))),
         "dev_metrics": dev_summary,
     }
+    if feedback is not None and learn is not None and held is not None and ranking is not None:
+        manifest["feedback"] = _feedback_record(feedback, learn, held, feedback_weight, classifier, parser, ranking)
+        manifest["params"] |= {"feedback_sha256": feedback.sha256, "feedback_weight": feedback_weight,
+                               "feedback_train_notes": len(learn.needs), "feedback_holdout_notes": len(held.needs),
+                               **{f"ranking_weight_{k}": v for k, v in ranking.weights.as_dict().items()}}
     folder = save_model(classifier, output, manifest) if output else None
+    if folder and ranking is not None:
+        write_ranking_weights(folder, ranking.weights, ranking.provenance)
     if folder:
         write_model_card(folder, manifest)
     return TrainResult(classifier, folder, manifest, per_label(dev_data.Y, P), dev_summary,
                        confusion_summary(dev_data.Y, P))
+
+
+def _feedback_record(feedback: Feedback, learn: Feedback, held: Feedback, weight: float,
+                     classifier: NeedsClassifier, parser: NoteParser, ranking) -> dict:  # type: ignore[no-untyped-def]
+    """What the model learnt from feedback and how it scores on the holdout: counts and figures only."""
+    from training.scoring import needs_scores
+
+    return {"file": str(feedback.path.resolve()), "file_sha256": feedback.sha256, "weight": weight, "train": learn.counts(), "holdout": held.counts(),
+            "holdout_metrics": needs_scores(classifier, feedback_notes(held.needs), parser) if held.needs else {},
+            "ranking": ranking.provenance,
+            "holdout_decision_auc": {"default_weights": decision_auc(held.suggestions, RankingWeights()),
+                                     "learnt_weights": decision_auc(held.suggestions, ranking.weights)}}
 
 
 def _git_commit() -> str:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from service.deps import record, require
-from triage.feedback.export import midnight, feedback_lines, to_jsonl
+from triage.feedback.export import feedback_lines, midnight, to_jsonl
 from triage.nlp.redact import Redactor
 from triage.outcomes.export import installation_salt
 from triage.outcomes.report import check_period

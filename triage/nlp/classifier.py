@@ -144,17 +144,22 @@ def _inside(span: Evidence, others: list[Evidence]) -> bool:
 
 
 def fit_classifier(features: FeatureBuilder, X: sparse.csr_matrix, Y: np.ndarray, *,
-                   C: float = 4.0, folds: int = 5, seed: int = 0) -> NeedsClassifier:
-    """Fit one logistic regression per label and Platt-calibrate it on out-of-fold scores."""
+                   C: float = 4.0, folds: int = 5, seed: int = 0,
+                   weights: np.ndarray | None = None) -> NeedsClassifier:
+    """Fit one logistic regression per label and Platt-calibrate it on out-of-fold scores. `weights`
+    (notes x labels) weighs each note's label; a note with weight 0 for a label is left out of it."""
     n_labels = Y.shape[1]
     coef = np.zeros((n_labels, X.shape[1]), dtype=np.float64)
     intercept = np.zeros(n_labels)
     platt = np.zeros((n_labels, 2))
     for j in range(n_labels):
-        model = _logreg(C, seed).fit(X, Y[:, j])
+        rows = np.flatnonzero(weights[:, j] > 0) if weights is not None else np.arange(X.shape[0])
+        w = weights[rows, j] if weights is not None else None
+        Xj, yj = X[rows], Y[rows, j]
+        model = _logreg(C, seed).fit(Xj, yj, sample_weight=w)
         coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
-        oof = _out_of_fold(X, Y[:, j], C, folds, seed)
-        calibrator = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), Y[:, j])
+        oof = _out_of_fold(Xj, yj, C, folds, seed, w)
+        calibrator = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), yj, sample_weight=w)
         platt[j] = calibrator.coef_[0, 0], calibrator.intercept_[0]
     return NeedsClassifier(features, coef, intercept, platt, np.full(n_labels, 0.5))
 
@@ -164,9 +169,11 @@ def _logreg(C: float, seed: int) -> LogisticRegression:
                               max_iter=2000)
 
 
-def _out_of_fold(X: sparse.csr_matrix, y: np.ndarray, C: float, folds: int, seed: int) -> np.ndarray:
+def _out_of_fold(X: sparse.csr_matrix, y: np.ndarray, C: float, folds: int, seed: int,
+                 weights: np.ndarray | None = None) -> np.ndarray:
     oof = np.zeros(len(y))
     for train, held in KFold(folds, shuffle=True, random_state=seed).split(X):
-        model = _logreg(C, seed).fit(X[train], y[train])
+        model = _logreg(C, seed).fit(X[train], y[train],
+                                     sample_weight=None if weights is None else weights[train])
         oof[held] = model.decision_function(X[held])
     return oof

@@ -87,15 +87,24 @@ class EncoderHead:
 
 
 def fine_tune(texts: Sequence[str], Y: np.ndarray, *, epochs: int = 4, batch_size: int = 16,
-              encoder_lr: float = 6e-5, head_lr: float = 2e-3, seed: int = 0) -> EncoderHead:
-    """Fine-tune the encoder and head with weighted binary cross-entropy and linear decay."""
+              encoder_lr: float = 6e-5, head_lr: float = 2e-3, seed: int = 0,
+              weights: np.ndarray | None = None) -> EncoderHead:
+    """Fine-tune the encoder and head with weighted binary cross-entropy and linear decay. `weights`
+    (notes x labels) weighs each note's label in the loss; 0 leaves it out."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     model = EncoderHead.base(Y.shape[1])
     network = model.network.train()
     targets = torch.tensor(Y, dtype=torch.float32)
-    prevalence = targets.mean(0).clamp(min=1e-3)
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=((1 - prevalence) / prevalence).clamp(max=8.0))
+    label_weights = torch.ones_like(targets) if weights is None else torch.tensor(weights, dtype=torch.float32)
+    prevalence = ((targets * label_weights).sum(0) / label_weights.sum(0).clamp(min=1e-3)).clamp(min=1e-3)
+    elementwise = torch.nn.BCEWithLogitsLoss(pos_weight=((1 - prevalence) / prevalence).clamp(max=8.0),
+                                             reduction="none")
+
+    def loss_fn(logits: torch.Tensor, chunk: list[int]) -> torch.Tensor:
+        w = label_weights[chunk]
+        return (elementwise(logits, targets[chunk]) * w).sum() / w.sum().clamp(min=1.0)
+
     optimiser = torch.optim.AdamW([{"params": network.encoder.parameters(), "lr": encoder_lr},
                                    {"params": network.head.parameters(), "lr": head_lr}], weight_decay=0.01)
     total = epochs * -(-len(texts) // batch_size)
@@ -103,7 +112,7 @@ def fine_tune(texts: Sequence[str], Y: np.ndarray, *, epochs: int = 4, batch_siz
         optimiser, lambda step: min(1.0, (step + 1) / 50) * max(0.0, 1 - step / total))
     for _ in range(epochs):
         for chunk, ids, mask in model.batches(texts, batch_size, shuffle=True, rng=rng):
-            loss = loss_fn(network(ids, mask), targets[chunk])
+            loss = loss_fn(network(ids, mask), chunk)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
