@@ -7,9 +7,11 @@ promoted only when the gate allows, and the running service switching to the new
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -40,8 +42,9 @@ def _train(settings, home: Path, name: str, *, limit: int, feedback: Path | None
 
 def test_the_learning_loop(loop):  # type: ignore[no-untyped-def]
     from service.app import create_app
-    from training.promotion import promote
+    from training.promotion import promote, rollback
     from training.registry import alias_version, get_version
+    from triage.errors import InputError
     from triage.store.users import UserRepository
 
     settings, home = loop
@@ -140,3 +143,28 @@ def test_the_learning_loop(loop):  # type: ignore[no-untyped-def]
         # The learnt ranking weights came with the version.
         assert engine.ranking_weights.as_dict() == json.loads(
             (engine.model_dir / "ranking_weights.json").read_text(encoding="utf-8"))["weights"]
+
+        # The command line refuses the weak challenger too (exit 1), and lists the versions.
+        cli_env = os.environ | {"TRIAGE_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+        refused_cli = subprocess.run([sys.executable, "-m", "service.cli", "promote", "2"], env=cli_env,
+                                     capture_output=True, text=True, timeout=600)
+        assert refused_cli.returncode == 1, refused_cli.stderr
+        assert "DROPS" in refused_cli.stdout and "refused: champion stays v3" in refused_cli.stdout
+        listed = subprocess.run([sys.executable, "-m", "service.cli", "models"], env=cli_env, capture_output=True,
+                                text=True, timeout=300)
+        assert listed.returncode == 0 and "v3\t" in listed.stdout and "champion" in listed.stdout
+
+        # An override needs a reason and records who; a rollback goes back; the poll follows the registry.
+        with pytest.raises(InputError, match="--reason"):
+            promote(settings, "2", force=True, actor="ds-ana")
+        forced = promote(settings, "2", force=True, actor="ds-ana", reason="trial in one region")
+        assert forced.decision == "forced" and alias_version(settings, "champion") == "2"
+        assert get_version(settings, "2").tags["gate"] == "overridden by ds-ana: trial in one region"
+        assert rollback(settings, actor="ds-ana").champion_after == "3"
+        assert rollback(settings, actor="ds-ana", to="1", reason="audit").champion_after == "1"
+        app.state.reloader.start_polling(0.2)
+        deadline = time.monotonic() + 120
+        while engine.model_name != "triage-needs v1" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert engine.model_name == "triage-needs v1"
+        assert client.get("/readyz").json()["model"]["version"] == "triage-needs v1"

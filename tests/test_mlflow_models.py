@@ -23,6 +23,7 @@ from conftest import process_env
 
 CHAMPION = "models:/triage-needs@champion"
 BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
 LOADED_WITHIN = 180  # seconds for a fresh process to import the stack and load the model
 
 # Invented notes and what the model must find in each: needs that must appear, and the risk flags
@@ -66,20 +67,21 @@ def assert_classified(notes: list[str], outputs: list[str]) -> None:
 
 
 def stop_group(process: subprocess.Popen) -> None:
-    """SIGTERM to the process and everything it started (its own session), then SIGKILL what is left."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+    """SIGTERM to the process and everything it started (its own session); SIGKILL if it does not stop
+    within 30 s, and to whatever of the group outlived it (a JVM, a uvicorn worker)."""
+    def signal_group(sig: int) -> None:
         try:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
             pass
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            continue
-    try:  # children that outlived the leader (a JVM, uvicorn workers)
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+
+    signal_group(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        signal_group(signal.SIGKILL)
+        process.wait(timeout=30)
+    signal_group(signal.SIGKILL)
 
 
 def run_python(script: str, notes: list[str], env: dict[str, str], timeout: float) -> list[str]:
@@ -98,7 +100,7 @@ def run_python(script: str, notes: list[str], env: dict[str, str], timeout: floa
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
     """A temporary MLflow store with the shipped model registered (not trained) and aliased champion;
-    yields the environment for a process that uses it."""
+    returns the environment for a process that uses it (venv python and bin first, offline)."""
     import mlflow
     from mlflow.tracking import MlflowClient
 
@@ -130,6 +132,7 @@ def registry(tmp_path_factory):
         "TRANSFORMERS_OFFLINE": "1",
         "PYSPARK_PYTHON": sys.executable,
         "PYSPARK_DRIVER_PYTHON": sys.executable,
+        "PATH": os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),  # `mlflow models serve` runs uvicorn
     }
     for name in ("MLFLOW_ARTIFACTS_DESTINATION", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME",
                  "MLFLOW_REGISTRY_URI"):
@@ -203,13 +206,15 @@ from pyspark.sql import SparkSession
 
 spark = (SparkSession.builder.master("local[1]").appName("triage-retriage")
          .config("spark.ui.enabled", "false").config("spark.driver.memory", "1g")
+         .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+         .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")  # a faster start
          .config("spark.sql.shuffle.partitions", "1").getOrCreate())
 try:
     spark.sparkContext.setLogLevel("ERROR")
     notes = json.loads(sys.argv[1])
-    frame = spark.createDataFrame([(i, t) for i, t in enumerate(notes)], "row INT, text STRING")
+    frame = spark.createDataFrame([(i, t) for i, t in enumerate(notes)], "n INT, text STRING")
     classify = mlflow.pyfunc.spark_udf(spark, {CHAMPION!r}, result_type="string", env_manager="local")
-    rows = frame.withColumn("classification", classify("text")).orderBy("row").collect()
+    rows = frame.withColumn("classification", classify("text")).orderBy("n").collect()
     print(json.dumps([r.classification for r in rows]))
 finally:
     spark.stop()
@@ -217,6 +222,9 @@ finally:
 
 
 def test_spark_udf_batch_retriage(registry):
+    java = subprocess.run([str(Path(__file__).resolve().parent.parent / "scripts" / "java.sh")],
+                          capture_output=True, text=True, timeout=900)
+    assert java.returncode == 0, f"scripts/java.sh could not provide Java for Spark:\n{java.stderr}"
     notes = [BEREAVED, SELF_HARM, EVICTION, FOOD, REDUNDANT, CARER, DRINKING]
     outputs = run_python(SPARK_BATCH, notes, registry, timeout=LOADED_WITHIN + 60)
     # the pyfunc numbers rows within each batch Spark hands it; one partition here, so in note order

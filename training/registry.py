@@ -67,12 +67,15 @@ def get_version(settings: Settings, version: str) -> VersionInfo:
 
 def list_versions(settings: Settings) -> list[VersionInfo]:
     """Every registered version, newest first."""
+    registry = client(settings)
     try:
-        found = client(settings).search_model_versions(f"name = '{MODEL_NAME}'")
+        found = registry.search_model_versions(f"name = '{MODEL_NAME}'")
+        aliases = dict(registry.get_registered_model(MODEL_NAME).aliases or {})  # search results leave them out
     except MlflowException:
         return []
-    return sorted((VersionInfo(str(v.version), tuple(v.aliases or ()), int(v.creation_timestamp or 0),
-                               dict(v.tags or {}), v.run_id) for v in found), key=lambda v: -int(v.version))
+    return sorted((VersionInfo(str(v.version), tuple(a for a, n in sorted(aliases.items()) if str(n) == str(v.version)),
+                               int(v.creation_timestamp or 0), dict(v.tags or {}), v.run_id) for v in found),
+                  key=lambda v: -int(v.version))
 
 
 def version_folder(settings: Settings, version: str) -> Path:

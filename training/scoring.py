@@ -53,5 +53,5 @@ def needs_scores(classifier: NeedsClassifier, notes: Sequence[LabelledNote], par
     table = per_label(data.Y, predict_matrix(classifier, data))
     present = [table[n] for n in NEED_IDS if table[n]["support"] > 0]
     tp, fp, fn = (sum(table[n][k] for n in NEED_IDS) for k in ("tp", "fp", "fn"))
-    return {"notes": float(len(notes)), "micro_f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0,
+    return {"notes": float(len(notes)), "corrections": float(fp + fn), "micro_f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0,
             "macro_f1": float(np.mean([r["f1"] for r in present])) if present else 0.0}
