@@ -11,7 +11,12 @@ import pytest
 from training.feedback import feedback_notes, label_weights, load_feedback
 from training.ranking_weights import decision_auc, learn_ranking_weights
 from triage.errors import InputError
-from triage.feedback.schemas import HOLDOUT_SHARE, NeedsFeedback, SuggestionFeedback, in_holdout
+from triage.feedback.schemas import (
+    HOLDOUT_SHARE,
+    NeedsFeedback,
+    SuggestionFeedback,
+    in_holdout,
+)
 from triage.matching.rank import FEATURES, RankingWeights
 from triage.taxonomy import LABELS, NEED_IDS, RISK_IDS
 
