@@ -29,9 +29,9 @@ def choose_model(settings: Settings) -> ModelChoice:
     if not settings.model_uri:
         return ModelChoice(None, "shipped")
     try:
-        from training.tracking import NotRegistered, fetch_registered_model
+        from training.registry import NotRegistered, resolve
 
-        folder, version = fetch_registered_model(settings, settings.model_uri)
+        folder, version = resolve(settings, settings.model_uri)
     except NotRegistered:
         log.info("no %s in the registry: serving the shipped model", settings.model_uri)
         return ModelChoice(None, f"shipped ({settings.model_uri} not registered)")

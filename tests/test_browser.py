@@ -279,9 +279,9 @@ def test_a_script_in_a_note_is_shown_as_text(open_page, client, tokens):
     shot(page, "referral-xss")
 
 
-def test_a_link_worker_cannot_open_admin_pages(open_page):
+def test_a_link_worker_cannot_open_admin_pages(open_page, engine):
     worker = open_page("link_worker")
-    for path in ("/admin/audit", "/admin/users"):
+    for path in ("/admin/audit", "/admin/users", "/admin/model"):
         response = worker.goto(path)
         assert response is not None and response.status == 403, path
         expect(worker.get_by_role("heading", level=1)).to_have_text("Not allowed")
@@ -295,6 +295,12 @@ def test_a_link_worker_cannot_open_admin_pages(open_page):
         expect(admin.get_by_role("heading", level=1)).to_have_text(heading)
     expect(admin.locator("table tbody tr").first).to_be_visible()
     shot(admin, "admin-users")
+    admin.get_by_role("navigation", name="Main").get_by_role("link", name="Model").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Model")
+    expect(admin.locator("dl.facts dd").first).to_have_text(engine.model_name)
+    admin.get_by_role("button", name="Reload the champion").click()
+    expect(admin.get_by_role("status")).to_contain_text("nothing changed")  # no registry in tests: the shipped model stays
+    shot(admin, "admin-model")
 
 
 def _pages(referral_id: str, asset: str) -> list[tuple[str, str]]:

@@ -31,7 +31,8 @@ def test_match_prints_the_contract(run):
     assert [o["id"] for o in out] == ["1", "2"]
     assert {"loneliness", "debt"} <= {n["need"] for n in out[0]["needs"]}
     assert len(out[0]["suggestions"]) == 3
-    assert set(out[0]["suggestions"][0]) == {"asset_id", "name", "score", "needs", "distance_km", "reasons"}
+    assert set(out[0]["suggestions"][0]) == {"asset_id", "name", "score", "needs", "distance_km", "reasons", "features"}
+    assert out[0]["model_version"] and out[0]["model_version"] == out[1]["model_version"]
 
 
 def test_bad_lines_are_named_and_nothing_is_printed(run):

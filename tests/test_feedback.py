@@ -75,11 +75,22 @@ def test_reading_an_export_names_the_bad_line(tmp_path):
         load_feedback(tmp_path / "missing.jsonl")
 
 
-def test_the_holdout_is_fixed_by_key_and_about_a_fifth():
-    keys = [f"key{i:04d}" for i in range(2000)]
-    held = [k for k in keys if in_holdout(k)]
-    assert abs(len(held) / len(keys) - HOLDOUT_SHARE) < 0.03
-    assert held == [k for k in keys if in_holdout(k)]
+def test_the_holdout_is_fixed_by_text_and_about_a_fifth(tmp_path):
+    texts = [f"Note number {i} about being lonely." for i in range(2000)]
+    held = [t for t in texts if in_holdout(t)]
+    assert abs(len(held) / len(texts) - HOLDOUT_SHARE) < 0.03
+    assert held == [t for t in texts if in_holdout(t)]
+    assert in_holdout(held[0].replace(" ", "  ")) and in_holdout(held[0] + "\n")  # spacing does not move a note
+    # a referral's decisions go where its note goes
+    lines = []
+    for i, text in enumerate(texts[:40]):
+        lines.append(_needs_line(f"k{i}", ["loneliness"], text=text))
+        lines.append({"kind": "suggestion", "key": f"k{i}", "month": "2026-11", "asset_id": "a", "decision": "accepted",
+                      "rank": 1, "needs": ["loneliness"], "features": {}, "model_version": "v1"})
+    path = tmp_path / "f.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    held_part = load_feedback(path).part(holdout=True)
+    assert {s.key for s in held_part.suggestions} == {n.key for n in held_part.needs} != set()
 
 
 def test_feedback_weighs_needs_and_leaves_risk_flags_out(tmp_path):

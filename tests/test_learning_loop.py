@@ -42,7 +42,7 @@ def _train(settings, home: Path, name: str, *, limit: int, feedback: Path | None
 
 def test_the_learning_loop(loop):  # type: ignore[no-untyped-def]
     from service.app import create_app
-    from training.promotion import promote, rollback
+    from training.promotion import promote, render, rollback
     from training.registry import alias_version, get_version
     from triage.errors import InputError
     from triage.store.users import UserRepository
@@ -104,10 +104,11 @@ def test_the_learning_loop(loop):  # type: ignore[no-untyped-def]
         assert alias_version(settings, "champion") == "1"
 
         # A challenger trained on more notes plus the feedback passes the gate and becomes champion.
-        strong = _train(settings, home, "v3", limit=800, feedback=exported)
+        strong = _train(settings, home, "v3", limit=1500, feedback=exported)
         assert strong["feedback"]["train"]["notes"] + strong["feedback"]["holdout"]["notes"] == len(needs_lines)
         assert strong["feedback"]["ranking"]["decisions"] > 0
         promoted = promote(settings, "3", actor="ds-ana")
+        print(render(refused), render(promoted), sep="\n")  # the figures, for the log
         assert promoted.decision == "promoted", [(c.name, c.challenger, c.champion) for c in promoted.comparison.checks]
         assert {c.name for c in promoted.comparison.checks} == {"test_macro_f1", "test_risk_recall", "holdout_macro_f1"}
         assert promoted.comparison.holdout_notes > 0

@@ -27,9 +27,10 @@ class Feedback:
     suggestions: list[SuggestionFeedback]
 
     def part(self, *, holdout: bool) -> Feedback:
-        """The lines of the held-out referrals, or of the others."""
-        return Feedback(self.path, self.sha256, [n for n in self.needs if in_holdout(n.key) == holdout],
-                        [s for s in self.suggestions if in_holdout(s.key) == holdout])
+        """The lines of the held-out referrals (chosen by note text), or of the others."""
+        held = {n.key for n in self.needs if in_holdout(n.text)}
+        return Feedback(self.path, self.sha256, [n for n in self.needs if (n.key in held) == holdout],
+                        [s for s in self.suggestions if (s.key in held) == holdout])
 
     def counts(self) -> dict[str, int]:
         return {"notes": len(self.needs), "corrected": sum(n.corrected for n in self.needs),

@@ -26,7 +26,7 @@ rule net). Training text is PII-redacted before fitting.
 notes; the test split is never used in training or tuning). Data hashes: {hashes}.
 Every person in it is invented; no real referral text was used.
 
-**Dev figures** (from training; test figures come from `triage evaluate --split test`):
+{feedback}**Dev figures** (from training; test figures come from `triage evaluate --split test`):
 {metrics}
 
 **Thresholds.** {thresholds}
@@ -49,7 +49,24 @@ def write_model_card(folder: Path, manifest: dict) -> Path:
         train_notes=manifest["params"]["train_notes"], dev_notes=manifest["params"]["dev_notes"],
         hashes=", ".join(f"{k} `{v}`" for k, v in manifest["data_hash"].items()), metrics=metrics,
         thresholds=thresholds, code_version=manifest["code_version"], created=manifest["created"],
-        params=manifest["params"])
+        params=manifest["params"], feedback="{feedback}")
     path = folder / "MODEL_CARD.md"
+    text = text.replace("{feedback}", _feedback_section(manifest.get("feedback")))
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _feedback_section(record: dict | None) -> str:
+    """What the model learnt from link workers' reviews, and how it scores on the held-out ones."""
+    if not record:
+        return ""
+    train, held, figures = record["train"], record["holdout"], record.get("holdout_metrics") or {}
+    scored = (f" On the {held['notes']} held-out reviewed notes: micro-F1 {figures['micro_f1']:.3f}, macro-F1 "
+              f"{figures['macro_f1']:.3f} over the needs present." if figures else "")
+    ranking = record.get("ranking", {})
+    weights = ("Ranking weights learnt from " f"{ranking.get('decisions', 0)} decisions "
+               f"({ranking.get('accepted', 0)} accepted)." if ranking.get("learnt")
+               else f"Ranking weights kept: {ranking.get('why', 'no decisions')}.")
+    return (f"**Feedback.** Also trained on {train['notes']} notes reviewed by link workers ({train['corrected']} with "
+            f"corrected needs; weight {record['weight']} on the needs, none on risk flags), from the export "
+            f"`{record['file_sha256']}`; {held['notes']} reviewed notes held out.{scored} {weights}\n\n")

@@ -17,7 +17,7 @@ from pathlib import Path
 from training.corpus import DATA_DIR, data_hash, load_split
 from training.feedback import Feedback, feedback_notes, load_feedback
 from training.ranking_weights import decision_auc
-from training.registry import alias_version, get_version, set_alias, set_tags, version_folder
+from training.registry import CHAMPION_ALIAS, alias_version, get_version, set_alias, set_tags, version_folder
 from training.scoring import needs_scores, scores
 from triage.errors import InputError
 from triage.matching.weights_file import read_ranking_weights
@@ -25,7 +25,7 @@ from triage.nlp.bundle import load_model
 from triage.nlp.notes import NoteParser
 from triage.settings import Settings
 
-CHAMPION = "champion"
+CHAMPION = CHAMPION_ALIAS
 PROMOTIONS_EXPERIMENT = "triage-promotions"
 TEST_GATES = ("macro_f1", "risk_recall")  # on the test split: neither may drop
 HOLDOUT_GATES = ("macro_f1",)  # on the feedback holdout (needs only: risk flags are not reviewed there)
@@ -96,6 +96,8 @@ def promote(settings: Settings, version: str, *, force: bool = False, actor: str
         raise InputError("reason", "say why the gate is overridden (--reason)")
     actor = actor or getpass.getuser()
     before = alias_version(settings, CHAMPION)
+    if before == str(version):
+        raise InputError("version", f"version {version} is already the champion")
     comparison = compare(settings, version, feedback_path=feedback_path)
     decision = "promoted" if comparison.passed else ("forced" if force else "refused")
     if decision != "refused":

@@ -15,6 +15,8 @@ from training.tracking import MODEL_NAME
 from triage.errors import InputError
 from triage.settings import Settings
 
+CHAMPION_ALIAS = "champion"
+
 
 @dataclass(frozen=True)
 class VersionInfo:
@@ -26,11 +28,11 @@ class VersionInfo:
 
 
 def client(settings: Settings) -> MlflowClient:
+    """A client of the settings' registry; also points the process's MLflow there, for downloads."""
     settings.ensure_home()
-    os.environ.setdefault("MLFLOW_ARTIFACTS_DESTINATION", settings.mlflow_artifacts.as_uri())
     mlflow.set_tracking_uri(settings.mlflow_uri)
     mlflow.set_registry_uri(settings.mlflow_uri)
-    return MlflowClient()
+    return MlflowClient(tracking_uri=settings.mlflow_uri, registry_uri=settings.mlflow_uri)
 
 
 def alias_version(settings: Settings, alias: str) -> str | None:
@@ -90,3 +92,26 @@ def version_folder(settings: Settings, version: str) -> Path:
         next((local / "artifacts").iterdir()).rename(dest)
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+
+class NotRegistered(LookupError):
+    """The registry answered, but holds no such model version or alias."""
+
+
+def resolve(settings: Settings, uri: str) -> tuple[Path, str]:
+    """The model folder and version a model URI names ('models:/triage-needs@champion',
+    'models:/triage-needs/3'). Raises NotRegistered, or any error reaching the registry (a registry
+    over HTTP is asked once, with a short timeout)."""
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    name, _, alias = uri.removeprefix("models:/").partition("@")
+    name, _, number = name.partition("/")
+    if name != MODEL_NAME:
+        raise NotRegistered(f"{uri}: this service serves {MODEL_NAME}")
+    version = number or alias_version(settings, alias or CHAMPION_ALIAS)
+    if version is None:
+        raise NotRegistered(f"{uri}: no version holds the alias '{alias or CHAMPION_ALIAS}'")
+    try:
+        return version_folder(settings, version), version
+    except InputError as e:
+        raise NotRegistered(f"{uri}: {e}") from e

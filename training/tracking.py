@@ -41,6 +41,7 @@ def configure(settings: Settings, experiment: str = EXPERIMENT) -> None:
     settings.ensure_home()
     os.environ.setdefault("MLFLOW_ARTIFACTS_DESTINATION", settings.mlflow_artifacts.as_uri())
     mlflow.set_tracking_uri(settings.mlflow_uri)
+    mlflow.set_registry_uri(settings.mlflow_uri)  # registrations go to the same store, whatever ran before
     if mlflow.get_experiment_by_name(experiment) is None:
         mlflow.create_experiment(experiment, artifact_location=settings.mlflow_artifacts.as_uri())
     mlflow.set_experiment(experiment)
@@ -77,35 +78,3 @@ def log_matching_run(settings: Settings, params: dict[str, str], metrics: dict[s
         mlflow.log_params(params)
         mlflow.log_metrics({k.replace("@", "_at_"): v for k, v in metrics.items()})
     return str(run.info.run_id)
-
-
-class NotRegistered(LookupError):
-    """The registry answered, but holds no such model version or alias."""
-
-
-def fetch_registered_model(settings: Settings, uri: str) -> tuple[Path, str]:
-    """The model folder of a registered version ('models:/triage-needs@champion'), downloaded once into
-    the data directory, and its version. Raises NotRegistered, or any error reaching the registry."""
-    from mlflow.exceptions import MlflowException
-    from mlflow.tracking import MlflowClient
-
-    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
-    mlflow.set_tracking_uri(settings.mlflow_uri)
-    mlflow.set_registry_uri(settings.mlflow_uri)
-    name, _, ref = uri.removeprefix("models:/").partition("@")
-    client = MlflowClient()
-    try:
-        version = client.get_model_version_by_alias(name, ref) if ref else client.get_latest_versions(name)[-1]
-    except MlflowException as e:
-        if e.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
-            raise NotRegistered(f"{uri}: {e.message}") from e
-        raise
-    dest = settings.home / "registry-models" / f"{name}-v{version.version}"
-    if not dest.exists():
-        tmp = dest.with_name(dest.name + ".tmp")
-        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{name}/{version.version}",
-                                                         dst_path=str(tmp)))
-        folder = next((local / "artifacts").iterdir())
-        folder.rename(dest)
-    return dest, str(version.version)

@@ -1,5 +1,5 @@
 """The dashboard (referrals per week by need and source, time to first review, acceptance per need)
-and the admin pages (audit trail, users)."""
+and the admin pages (audit trail, users, the model served)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from service.deps import scope
+from service.deps import record, scope
 from service.web.render import page
 from service.web.session import page_require
 from triage.errors import TriageError
@@ -52,3 +52,20 @@ def audit_page(request: Request, user: Admin, actor: str = "", resource_id: str 
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(request: Request, user: Admin) -> HTMLResponse:
     return page(request, "users.html", user, users=request.app.state.users.list())
+
+
+@router.get("/admin/model", response_class=HTMLResponse)
+def model_page(request: Request, user: Annotated[User, Depends(page_require("models:reload"))],
+               reloaded: str = "") -> HTMLResponse:
+    """The model being served, and a button to serve the registry's champion now."""
+    state = request.app.state
+    return page(request, "model.html", user, engine=state.engine, choice=state.model_choice, reloaded=reloaded)
+
+
+@router.post("/admin/model/reload", response_model=None)
+def reload_model(request: Request, user: Annotated[User, Depends(page_require("models:reload"))]) -> RedirectResponse:
+    result = request.app.state.reloader.reload()
+    record(request, user, "reload_model", "model", result.current,
+           detail=f"{result.previous} -> {result.current}" if result.changed else "unchanged")
+    outcome = "changed" if result.changed else ("registry-unavailable" if result.degraded else "unchanged")
+    return RedirectResponse(f"/admin/model?reloaded={outcome}", status_code=303)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from triage.schemas import need_ids
 
-HOLDOUT_SHARE = 0.2  # of referrals, chosen by key: never trained on, used to compare models
+HOLDOUT_SHARE = 0.2  # of reviewed notes, chosen by their text: never trained on, used to compare models
 
 
 class NeedsFeedback(BaseModel):
@@ -61,8 +61,8 @@ class SuggestionFeedback(BaseModel):
 FeedbackLine = Annotated[NeedsFeedback | SuggestionFeedback, Field(discriminator="kind")]
 
 
-def in_holdout(key: str) -> bool:
-    """Whether a referral's feedback is held out from training (fixed by its key, so every model trained
-    on any export leaves out the same referrals)."""
-    bucket = int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
+def in_holdout(text: str) -> bool:
+    """Whether a reviewed note is held out from training. Fixed by its (redacted) text, so every model
+    trained on any export leaves out the same notes, and a note sent twice is never on both sides."""
+    bucket = int(hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
     return bucket < HOLDOUT_SHARE

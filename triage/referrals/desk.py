@@ -129,14 +129,14 @@ class ReferralDesk:
             raise ConflictError("needs", "matching failed; the needs were not changed, try again")
         with self.sessions.begin() as session:
             row = self._row(session, referral_id, None)
-            before = list(referral.needs)
+            before, produced_by = list(referral.needs), row.model_version
             store.set_result(row, result, self.engine.model_name)
             row.needs_edited = True
             store.set_needs(session, row, update.needs)
             store.add_event(session, row, actor, "needs_changed", {
                 "before": before, "after": update.needs, "added": [n for n in update.needs if n not in before],
                 "removed": [n for n in before if n not in update.needs], "reason": update.reason,
-                "model_version": row.model_version})
+                "model_version": produced_by})  # the model whose needs were corrected
             session.flush()
             return store.public(session, row)
 
