@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from training.feedback import load_feedback
@@ -11,7 +11,7 @@ from triage.settings import MODELS_DIR, Settings
 
 
 def default_output() -> Path:
-    return MODELS_DIR / f"triage-needs-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}"
+    return MODELS_DIR / f"triage-needs-{datetime.now(UTC):%Y%m%d-%H%M%S}"
 
 
 def run_training(output: Path | None = None, *, track: bool = True, set_default: bool = False,

@@ -11,13 +11,20 @@ from __future__ import annotations
 import getpass
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from training.corpus import DATA_DIR, data_hash, load_split
 from training.feedback import Feedback, feedback_notes, load_feedback
 from training.ranking_weights import decision_auc
-from training.registry import CHAMPION_ALIAS, alias_version, get_version, set_alias, set_tags, version_folder
+from training.registry import (
+    CHAMPION_ALIAS,
+    alias_version,
+    get_version,
+    set_alias,
+    set_tags,
+    version_folder,
+)
 from training.scoring import needs_scores, scores
 from triage.errors import InputError
 from triage.matching.weights_file import read_ranking_weights
@@ -176,14 +183,14 @@ def _log(settings: Settings, comparison: Comparison, *, decision: str, actor: st
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def render(promotion: Promotion) -> str:
     """The comparison as a table, and what was done."""
     c = promotion.comparison
-    lines = [f"challenger v{c.challenger.version} against "
-             f"{'champion v' + c.champion.version if c.champion else 'no champion (first promotion)'}"]
+    against = f"champion v{c.champion.version}" if c.champion else "no champion (first promotion)"
+    lines = [f"challenger v{c.challenger.version} against {against}"]
     if c.checks:
         lines.append(f"{'check':24s}{'challenger':>12s}{'champion':>12s}  result")
         lines += [f"{k.name:24s}{k.challenger:12.4f}{k.champion:12.4f}  {'ok' if k.passed else 'DROPS'}"

@@ -8,24 +8,31 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from training.corpus import DATA_DIR, LabelledNote, data_hash, label_matrix, load_split
 from training.feedback import Feedback, feedback_notes, label_weights
+from training.metrics import (
+    best_f1_threshold,
+    confusion_summary,
+    expected_calibration_error,
+    per_label,
+    recall_threshold,
+    summary,
+)
 from training.model_card import write_model_card
-from training.ranking_weights import decision_auc, learn_ranking_weights
-from training.metrics import best_f1_threshold, confusion_summary, expected_calibration_error, per_label, recall_threshold, summary
+from training.ranking_weights import LearntWeights, decision_auc, learn_ranking_weights
+from triage.matching.rank import RankingWeights
+from triage.matching.weights_file import write_ranking_weights
 from triage.nlp.bundle import save_model
 from triage.nlp.classifier import NeedsClassifier, fit_classifier, platt_fit
 from triage.nlp.embedder import EMBEDDER_NAME, Embedder
 from triage.nlp.encoder_head import fine_tune
 from triage.nlp.features import FeatureBuilder
 from triage.nlp.notes import NoteParser, ParsedNote
-from triage.matching.rank import RankingWeights
-from triage.matching.weights_file import write_ranking_weights
 from triage.nlp.redact import Redactor
 from triage.taxonomy import LABELS, RISK_IDS
 
@@ -151,12 +158,11 @@ def train(output: Path | None, *, data_dir: Path = DATA_DIR, c_grid: Sequence[fl
                                             rule_net_matrix(classifier, dev_data))
     P = predict_matrix(classifier, dev_data, probs=dev_probs)
     dev_summary = summary(dev_data.Y, P) | {"ece": expected_calibration_error(dev_data.Y, dev_probs)}
-    ranking = learn_ranking_weights(learn.suggestions, RankingWeights()) if learn else None
     manifest = {
         "name": output.name if output else None,
         "kind": ("Blend of logistic regression and a fine-tuned encoder head" if head_epochs
                  else "Logistic regression per label"),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "code_version": _git_commit(),
         "data_hash": data_hash(data_dir),
         "labels": list(LABELS),
@@ -167,7 +173,9 @@ def train(output: Path | None, *, data_dir: Path = DATA_DIR, c_grid: Sequence[fl
         "thresholds": dict(zip(LABELS, map(float, classifier.thresholds))),
         "dev_metrics": dev_summary,
     }
-    if feedback is not None and learn is not None and held is not None and ranking is not None:
+    ranking = None
+    if feedback is not None and learn is not None and held is not None:
+        ranking = learn_ranking_weights(learn.suggestions, RankingWeights())
         manifest["feedback"] = _feedback_record(feedback, learn, held, feedback_weight, classifier, parser, ranking)
         manifest["params"] |= {"feedback_sha256": feedback.sha256, "feedback_weight": feedback_weight,
                                "feedback_train_notes": len(learn.needs), "feedback_holdout_notes": len(held.needs),
@@ -182,11 +190,12 @@ def train(output: Path | None, *, data_dir: Path = DATA_DIR, c_grid: Sequence[fl
 
 
 def _feedback_record(feedback: Feedback, learn: Feedback, held: Feedback, weight: float,
-                     classifier: NeedsClassifier, parser: NoteParser, ranking) -> dict:  # type: ignore[no-untyped-def]
+                     classifier: NeedsClassifier, parser: NoteParser, ranking: LearntWeights) -> dict:
     """What the model learnt from feedback and how it scores on the holdout: counts and figures only."""
     from training.scoring import needs_scores
 
-    return {"file": str(feedback.path.resolve()), "file_sha256": feedback.sha256, "weight": weight, "train": learn.counts(), "holdout": held.counts(),
+    return {"file": str(feedback.path.resolve()), "file_sha256": feedback.sha256, "weight": weight,
+            "train": learn.counts(), "holdout": held.counts(),
             "holdout_metrics": needs_scores(classifier, feedback_notes(held.needs), parser) if held.needs else {},
             "ranking": ranking.provenance,
             "holdout_decision_auc": {"default_weights": decision_auc(held.suggestions, RankingWeights()),

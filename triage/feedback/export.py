@@ -59,18 +59,18 @@ def _lines(row, text: str, needs: list[str], events: list[ReferralEventRow], key
     month = row.created_at.astimezone(UTC).strftime("%Y-%m")
     triaged = next((e.data for e in events if e.kind == "triaged"), {})
     predicted = sorted(triaged.get("needs", []))
-    changes = [e.data for e in events if e.kind == "needs_changed"]
+    added, removed = sorted(set(needs) - set(predicted)), sorted(set(predicted) - set(needs))
     yield NeedsFeedback(
         key=key, month=month, source=row.source if row.source in SOURCE_NAMES else "other", text=text,
-        predicted=predicted, needs=needs, added=sorted(set(needs) - set(predicted)),
-        removed=sorted(set(predicted) - set(needs)), corrected=bool(changes),
+        predicted=predicted, needs=needs, added=added, removed=removed, corrected=bool(added or removed),
         model_version=triaged.get("model_version") or row.model_version)
     for event in (e for e in events if e.kind in ("suggestion_accepted", "suggestion_rejected")):
         data = event.data
         yield SuggestionFeedback(
             key=key, month=month, asset_id=data["asset_id"], decision=event.kind.removeprefix("suggestion_"),
             rank=data.get("rank"), needs=data.get("needs", []), features=data.get("features") or {},
-            reason=redactor.redact(data["reason"]) if data.get("reason") else "", model_version=data.get("model_version") or row.model_version)
+            reason=redactor.redact(data["reason"]) if data.get("reason") else "",
+            model_version=data.get("model_version") or row.model_version)
 
 
 def to_jsonl(lines: Iterator[NeedsFeedback | SuggestionFeedback]) -> Iterator[str]:

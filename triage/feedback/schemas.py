@@ -27,7 +27,8 @@ class NeedsFeedback(BaseModel):
     needs: list[str] = Field(description="the needs after review: the label to learn")
     added: list[str] = []
     removed: list[str] = []
-    corrected: bool = Field(description="the link worker changed the needs (else confirmed them by deciding)")
+    corrected: bool = Field(description="the needs after review differ from the model's (else the link worker "
+                                        "confirmed them by deciding on suggestions)")
     model_version: str
 
     @field_validator("predicted", "needs", "added", "removed")
