@@ -149,6 +149,19 @@ def test_ranking_weights_learn_from_accepted_against_rejected():
     assert decision_auc(rows, learnt.weights) >= decision_auc(rows, prior)  # type: ignore[operator]
 
 
+def test_a_learnt_weight_never_turns_against_its_feature():
+    rows = []
+    for i in range(80):  # accepted suggestions happen to be the ones that echo what the person declined
+        accepted = i % 2 == 0
+        features = dict.fromkeys(FEATURES, 0.0) | {"need": 0.9 if accepted else 0.2, "declined": 0.8 if accepted else 0.1,
+                                                   "semantic": 0.4 + 0.01 * (i % 7)}
+        rows.append(SuggestionFeedback(key=f"k{i}", month="2026-11", asset_id="a", needs=[], features=features,
+                                       decision="accepted" if accepted else "rejected", model_version="v1"))
+    learnt = learn_ranking_weights(rows, RankingWeights())
+    assert learnt.provenance["coefficients"]["declined"] > 0 and "declined" in learnt.provenance["sign_clipped"]
+    assert learnt.weights.declined <= 0 and learnt.weights.need > 0
+
+
 def test_too_few_decisions_keep_the_weights():
     rows = [_decision("accepted", 1.0, 0.5)] * 10 + [_decision("rejected", 0.0, 0.5)] * 3
     learnt = learn_ranking_weights(rows, RankingWeights())

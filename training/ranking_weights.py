@@ -1,6 +1,7 @@
 """Ranking weights learnt from link workers' decisions: a logistic regression of accepted (1) against
 rejected (0) over the ranking features the suggestion was shown with, shrunk towards the current weights
-while decisions are few. Each weight stays a readable 'how much this feature counts'."""
+while decisions are few. Each weight stays a readable 'how much this feature counts', and keeps its
+direction: a coefficient that would make a feature count against its meaning is clipped to 0."""
 
 from __future__ import annotations
 
@@ -38,8 +39,10 @@ def learn_ranking_weights(rows: list[SuggestionFeedback], prior: RankingWeights)
         return LearntWeights(prior, info | {"learnt": False,
                                             "why": f"fewer than {MIN_EACH} accepted or rejected decisions"})
     model = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)
-    coef = dict(zip(FEATURES, model.coef_[0]))
     base = prior.as_dict()
+    raw = dict(zip(FEATURES, model.coef_[0]))
+    # a feature never counts against its meaning ('declined' only ever weighs against, the others only for)
+    coef = {f: min(c, 0.0) if base[f] < 0 else max(c, 0.0) for f, c in raw.items()}
     varies = {f: bool(np.ptp(X[:, i]) > 0) for i, f in enumerate(FEATURES)}
     informative = [f for f in FEATURES if varies[f]]
     scale = sum(abs(base[f]) for f in informative) / max(sum(abs(coef[f]) for f in informative), 1e-9)
@@ -47,7 +50,8 @@ def learn_ranking_weights(rows: list[SuggestionFeedback], prior: RankingWeights)
     weights = {f: round((1 - share) * base[f] + share * coef[f] * scale, 4) if varies[f] else base[f]
                for f in FEATURES}
     return LearntWeights(RankingWeights(**weights), info | {
-        "learnt": True, "share_learnt": round(share, 4), "coefficients": {f: round(float(c), 4) for f, c in coef.items()},
+        "learnt": True, "share_learnt": round(share, 4), "coefficients": {f: round(float(c), 4) for f, c in raw.items()},
+        "sign_clipped": [f for f in FEATURES if coef[f] != raw[f]],
         "constant_features": [f for f in FEATURES if not varies[f]]})
 
 
