@@ -30,6 +30,7 @@ def choose_model(settings: Settings) -> ModelChoice:
         return ModelChoice(None, "shipped")
     try:
         from training.registry import NotRegistered, resolve
+        from training.tracking import MODEL_NAME
 
         folder, version = resolve(settings, settings.model_uri)
     except NotRegistered:
@@ -38,5 +39,4 @@ def choose_model(settings: Settings) -> ModelChoice:
     except Exception as e:  # noqa: BLE001  (any registry failure: fall back, and say so)
         log.warning("model registry unavailable (%s): serving the shipped model", type(e).__name__)
         return ModelChoice(None, "shipped", degraded=f"model registry unavailable ({type(e).__name__})")
-    name = settings.model_uri.removeprefix("models:/").split("@")[0].split("/")[0]
-    return ModelChoice(folder, f"{settings.model_uri} (version {version})", version=f"{name} v{version}")
+    return ModelChoice(folder, f"{settings.model_uri} (version {version})", version=f"{MODEL_NAME} v{version}")

@@ -51,7 +51,11 @@ def parse_line(line: str, where: str) -> LabelledNote:
 def load_split(name: str, data_dir: Path = DATA_DIR) -> list[LabelledNote]:
     if name not in SPLITS:
         raise ValueError(f"unknown split '{name}'; valid splits: {', '.join(SPLITS)}")
-    path = data_dir / f"{name}.jsonl"
+    return load_notes(data_dir / f"{name}.jsonl")
+
+
+def load_notes(path: Path) -> list[LabelledNote]:
+    """Every labelled note of a JSON Lines file; a bad line is named by file and number."""
     with path.open(encoding="utf-8") as handle:
         return [parse_line(line, f"{path}:{i}") for i, line in enumerate(handle, 1) if line.strip()]
 

@@ -13,19 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from training.corpus import DATA_DIR, LabelledNote, parse_line
+from training.corpus import DATA_DIR, LabelledNote, load_notes
 
 REVIEW_DEMO_DIR = DATA_DIR / "feedback_demo"
 ACCEPT_AT_MOST = 2
 
 
 def load_review_notes(folder: Path = REVIEW_DEMO_DIR) -> list[LabelledNote]:
-    notes = []
-    for path in sorted(folder.glob("*.jsonl")):
-        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                notes.append(parse_line(line, f"{path.name}:{i}"))
-    return notes
+    return [note for path in sorted(folder.glob("*.jsonl")) for note in load_notes(path)]
 
 
 @dataclass

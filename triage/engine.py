@@ -188,12 +188,11 @@ class Triage:
             results.append(result)
         return results
 
-    def _ranked(self, inputs: MatchInput, top: int, uptake: UptakeTable | None = None,
-                weights: RankingWeights | None = None) -> TriageResult:
+    @staticmethod
+    def _ranked(inputs: MatchInput, top: int, uptake: UptakeTable, weights: RankingWeights) -> TriageResult:
         return TriageResult(**inputs.classification.model_dump(),
                             suggestions=rank(inputs.referral, inputs.need_scores, inputs.candidates, top=top,
-                                             weights=weights or self.ranking_weights,
-                                             uptake=self.uptake() if uptake is None else uptake))
+                                             weights=weights, uptake=uptake))
 
     def uptake(self) -> UptakeTable:
         """Asset uptake from the recorded outcomes, read again once older than UPTAKE_TTL_S, so new

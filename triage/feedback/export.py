@@ -16,7 +16,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from triage.errors import InputError
 from triage.feedback.schemas import NeedsFeedback, SuggestionFeedback
 from triage.nlp.redact import Redactor
 from triage.outcomes.export import referral_key
@@ -81,19 +80,13 @@ def to_jsonl(lines: Iterator[NeedsFeedback | SuggestionFeedback]) -> Iterator[st
 def export_feedback(settings: Settings, *, start: date | None = None, end: date | None = None) -> list[str]:
     """The export's lines for the referrals received from `start` to `end` (both included; default: all)."""
     from triage.outcomes.export import installation_salt
-    from triage.store.db import open_database
+    from triage.store.db import existing_database
 
     if start is not None and end is not None:
         check_period(start, end)
-    if settings.database_url is None and not (settings.home / "triage.db").exists():
-        raise InputError("home", f"no database at '{settings.home / 'triage.db'}'; give the data directory "
-                                 "with TRIAGE_HOME")
-    database = open_database(settings.resolved_database_url)
-    try:
+    with existing_database(settings) as database:
         return list(to_jsonl(feedback_lines(database.sessions, salt=installation_salt(settings), redactor=Redactor(),
                                             start=midnight(start), end=midnight(end, next_day=True))))
-    finally:
-        database.engine.dispose()
 
 
 def write_lines(lines: list[str], path: Path) -> Path:

@@ -210,16 +210,10 @@ def read_period(sessions: sessionmaker, *, start: date, end: date,
 def load_period(settings: Settings, *, start: date, end: date,
                 organisation: str | None = None) -> tuple[list[ReferralOutcomes], dict[str, str]]:
     """`read_period` on the database of a data directory (the command line's way in)."""
-    from triage.store.db import open_database
+    from triage.store.db import existing_database
 
-    if settings.database_url is None and not (settings.home / "triage.db").exists():
-        raise InputError("home", f"no database at '{settings.home / 'triage.db'}'; give the data directory "
-                                 "with --home or TRIAGE_HOME")
-    database = open_database(settings.resolved_database_url)
-    try:
+    with existing_database(settings) as database:
         return read_period(database.sessions, start=start, end=end, organisation=organisation)
-    finally:
-        database.engine.dispose()
 
 
 def write_report(settings: Settings, *, start: date, end: date, fmt: Format, output: Path,

@@ -3,6 +3,8 @@ URL otherwise; the schema is brought up to date by the Alembic migrations in `mi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,6 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from triage.errors import InputError
+from triage.settings import Settings
 
 
 class Base(DeclarativeBase):
@@ -59,6 +64,19 @@ class Database:
 
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+
+
+@contextmanager
+def existing_database(settings: Settings) -> Iterator[Database]:
+    """The database of a data directory that must already exist (the command line's way in), closed after."""
+    if settings.database_url is None and not (settings.home / "triage.db").exists():
+        raise InputError("home", f"no database at '{settings.home / 'triage.db'}'; give the data directory "
+                                 "with --home or TRIAGE_HOME")
+    database = open_database(settings.resolved_database_url)
+    try:
+        yield database
+    finally:
+        database.engine.dispose()
 
 
 def open_database(url: str) -> Database:
