@@ -74,6 +74,6 @@ def _accepted(referral: dict) -> int:
 
 def _ok(response: Any) -> dict:
     if response.status_code >= 300:
-        raise RuntimeError(f"{response.request.method} {response.request.url.path}: {response.status_code} "
-                           f"{response.text[:300]}")
+        code = response.json().get("code", "") if "json" in response.headers.get("content-type", "") else ""
+        raise RuntimeError(f"{response.request.method} {response.request.url.path}: {response.status_code} {code}")  # no text
     return response.json()
