@@ -57,11 +57,48 @@ def test_no_identifiers_reach_the_saved_vocabulary(small_run):
 
 
 def test_splits_are_fixed_and_disjoint():
+    from training.build_corpus import TRAIN_ONLY
+
     ids = {name: {n.id for n in load_split(name)} for name in ("train", "dev", "test")}
     assert not (ids["train"] & ids["dev"] or ids["train"] & ids["test"] or ids["dev"] & ids["test"])
     assert len(ids["test"]) >= 500
+    train_only = {n.id for path in (corpus.DATA_DIR / "raw" / TRAIN_ONLY).glob("*.jsonl")
+                  for n in corpus.load_notes(path)}
+    assert train_only <= ids["train"]
     for name, members in ids.items():
-        assert all(split_of(i) == name for i in list(members)[:200])
+        assert all(split_of(i) == name for i in members - train_only)
+
+
+def test_build_splits_by_id_sends_train_only_notes_to_train_and_finds_near_duplicates(tmp_path, embedder):
+    from training.build_corpus import TRAIN_ONLY, build
+
+    def line(note_id: str, text: str) -> str:
+        return json.dumps({"id": note_id, "text": text, "needs": ["debt"], "risk_flags": [], "source": "gp",
+                           "style": "gp_shorthand", "hard": [], "ruled_out": []})
+
+    candidates = [f"b-{i:04d}" for i in range(200)]
+    by_split = {name: [i for i in candidates if split_of(i) == name] for name in ("train", "dev", "test")}
+    topics = ["council tax arrears and bailiff letters", "lives alone, no visitors since spring",
+              "Section 21 notice, needs rehousing", "wants help with a CV after redundancy",
+              "cares for husband with dementia, exhausted"]
+    raw = tmp_path / "raw"
+    (raw / TRAIN_ONLY).mkdir(parents=True)
+    held = [by_split["dev"][0], by_split["test"][0], by_split["test"][1], by_split["train"][0]]
+    (raw / "a_part01.jsonl").write_text("\n".join(
+        line(i, f"{n + 50}yo, {topic}") for n, (i, topic) in enumerate(zip(held, topics))) + "\n")
+    extra = by_split["test"][2]  # its id hashes to test, but it was written for training
+    (raw / TRAIN_ONLY / "x_part01.jsonl").write_text(line(extra, f"{50}yo, {topics[0]}") + "\n")
+    report = build(raw, tmp_path, embedder)
+    written = {name: [json.loads(x)["id"] for x in (tmp_path / f"{name}.jsonl").read_text().splitlines()]
+               for name in ("train", "dev", "test")}
+    assert written == {"train": [by_split["train"][0], extra], "dev": [by_split["dev"][0]],
+                       "test": [by_split["test"][0], by_split["test"][1]]}
+    assert report.near_duplicate_share == pytest.approx(2 / 5)  # the extra note repeats the dev note
+    assert report.train_near_held_out == 1
+
+    (raw / TRAIN_ONLY / "x_part02.jsonl").write_text(line(extra, "another note") + "\n")
+    with pytest.raises(ValueError, match=f"x_part02.jsonl:1: duplicate id {extra}"):
+        build(raw, tmp_path, embedder)
 
 
 def test_tracked_run_registers_a_model_without_referral_text(small_run, tmp_path):

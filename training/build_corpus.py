@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,17 @@ NEAR_DUPLICATE = 0.9
 TRAIN_ONLY = "train_only"
 
 
-def main(raw_dir: Path = DATA_DIR / "raw") -> int:
+@dataclass(frozen=True)
+class BuildReport:
+    notes: int
+    near_duplicate_share: float  # notes whose nearest neighbour is above NEAR_DUPLICATE cosine
+    train_near_held_out: int  # train notes above NEAR_DUPLICATE to a dev or test note
+    sizes: dict[str, int]
+
+
+def build(raw_dir: Path, out_dir: Path, embedder: Embedder) -> BuildReport:
+    """Read every part file (a bad line or a repeated id stops the build, naming file and line), then
+    write the three splits."""
     notes, seen = [], set()
     for path in sorted(raw_dir.glob("*.jsonl")) + sorted((raw_dir / TRAIN_ONLY).glob("*.jsonl")):
         for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -29,26 +40,35 @@ def main(raw_dir: Path = DATA_DIR / "raw") -> int:
                 continue
             note = parse_line(line, f"{path.name}:{i}")
             if note.id in seen:
-                raise SystemExit(f"{path.name}:{i}: duplicate id {note.id}")
+                raise ValueError(f"{path.name}:{i}: duplicate id {note.id}")
             seen.add(note.id)
-            notes.append((note, line, path.parent.name == TRAIN_ONLY))
-    vectors = Embedder().encode([n.text for n, _, _ in notes])
+            split = "train" if path.parent.name == TRAIN_ONLY else split_of(note.id)
+            notes.append((note, line, split))
+    vectors = embedder.encode([n.text for n, _, _ in notes])
     sims = vectors @ vectors.T
     np.fill_diagonal(sims, -1)
-    nearest = sims.max(axis=1)
-    share = float((nearest > NEAR_DUPLICATE).mean())
-    print(f"{len(notes)} notes; share whose nearest neighbour is above {NEAR_DUPLICATE} cosine: "
-          f"{share:.2%}")
-    splits = np.array(["train" if train_only else split_of(note.id) for note, _, train_only in notes])
+    splits = np.array([split for _, _, split in notes])
     held = splits != "train"
-    leaks = int((sims[~held][:, held].max(axis=1) > NEAR_DUPLICATE).sum()) if held.any() else 0
-    print(f"train notes whose nearest dev/test note is above {NEAR_DUPLICATE} cosine: {leaks}")
-    out = {name: [] for name in SPLITS}
-    for (_, line, _), split in zip(notes, splits):
+    near_held = int((sims[~held][:, held].max(axis=1) > NEAR_DUPLICATE).sum()) if held.any() and (~held).any() else 0
+    out: dict[str, list[str]] = {name: [] for name in SPLITS}
+    for _, line, split in notes:
         out[split].append(json.dumps(json.loads(line), ensure_ascii=False))
     for name, lines in out.items():
-        (DATA_DIR / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        print(f"{name}: {len(lines)}")
+        (out_dir / f"{name}.jsonl").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return BuildReport(len(notes), float((sims.max(axis=1) > NEAR_DUPLICATE).mean()) if len(notes) > 1 else 0.0,
+                       near_held, {name: len(lines) for name, lines in out.items()})
+
+
+def main(raw_dir: Path = DATA_DIR / "raw") -> int:
+    try:
+        report = build(raw_dir, DATA_DIR, Embedder())
+    except ValueError as e:
+        print(e, file=sys.stderr)
+        return 1
+    print(f"{report.notes} notes; share whose nearest neighbour is above {NEAR_DUPLICATE} cosine: "
+          f"{report.near_duplicate_share:.2%}")
+    print(f"train notes whose nearest dev/test note is above {NEAR_DUPLICATE} cosine: {report.train_near_held_out}")
+    print(", ".join(f"{name}: {size}" for name, size in report.sizes.items()))
     return 0
 
 
