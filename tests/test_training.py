@@ -57,20 +57,19 @@ def test_no_identifiers_reach_the_saved_vocabulary(small_run):
 
 
 def test_splits_are_fixed_and_disjoint():
-    from training.build_corpus import TRAIN_ONLY
+    from training.build_corpus import FOLDER_SPLIT
 
     ids = {name: {n.id for n in load_split(name)} for name in ("train", "dev", "test")}
     assert not (ids["train"] & ids["dev"] or ids["train"] & ids["test"] or ids["dev"] & ids["test"])
     assert len(ids["test"]) >= 500
-    train_only = {n.id for path in (corpus.DATA_DIR / "raw" / TRAIN_ONLY).glob("*.jsonl")
-                  for n in corpus.load_notes(path)}
-    assert train_only <= ids["train"]
+    written_for = {n.id: split for folder, split in FOLDER_SPLIT.items()
+                   for path in (corpus.DATA_DIR / "raw" / folder).glob("*.jsonl") for n in corpus.load_notes(path)}
     for name, members in ids.items():
-        assert all(split_of(i) == name for i in members - train_only)
+        assert all(written_for.get(i, split_of(i)) == name for i in members)
 
 
-def test_build_splits_by_id_sends_train_only_notes_to_train_and_finds_near_duplicates(tmp_path, embedder):
-    from training.build_corpus import TRAIN_ONLY, build
+def test_build_splits_by_id_sends_later_notes_where_written_for_and_finds_near_duplicates(tmp_path, embedder):
+    from training.build_corpus import DEV_ONLY, TRAIN_ONLY, build
 
     def line(note_id: str, text: str) -> str:
         return json.dumps({"id": note_id, "text": text, "needs": ["debt"], "risk_flags": [], "source": "gp",
@@ -83,17 +82,20 @@ def test_build_splits_by_id_sends_train_only_notes_to_train_and_finds_near_dupli
               "cares for husband with dementia, exhausted"]
     raw = tmp_path / "raw"
     (raw / TRAIN_ONLY).mkdir(parents=True)
+    (raw / DEV_ONLY).mkdir()
     held = [by_split["dev"][0], by_split["test"][0], by_split["test"][1], by_split["train"][0]]
     (raw / "a_part01.jsonl").write_text("\n".join(
         line(i, f"{n + 50}yo, {topic}") for n, (i, topic) in enumerate(zip(held, topics))) + "\n")
     extra = by_split["test"][2]  # its id hashes to test, but it was written for training
     (raw / TRAIN_ONLY / "x_part01.jsonl").write_text(line(extra, f"{50}yo, {topics[0]}") + "\n")
+    tuning = by_split["train"][1]  # hashes to train, written for dev
+    (raw / DEV_ONLY / "d_part01.jsonl").write_text(line(tuning, "20yo, self-referral: no money for food") + "\n")
     report = build(raw, tmp_path, embedder)
     written = {name: [json.loads(x)["id"] for x in (tmp_path / f"{name}.jsonl").read_text().splitlines()]
                for name in ("train", "dev", "test")}
-    assert written == {"train": [by_split["train"][0], extra], "dev": [by_split["dev"][0]],
+    assert written == {"train": [by_split["train"][0], extra], "dev": [by_split["dev"][0], tuning],
                        "test": [by_split["test"][0], by_split["test"][1]]}
-    assert report.near_duplicate_share == pytest.approx(2 / 5)  # the extra note repeats the dev note
+    assert report.near_duplicate_share == pytest.approx(2 / 6)  # the extra note repeats the dev note
     assert report.train_near_held_out == 1
 
     (raw / TRAIN_ONLY / "x_part02.jsonl").write_text(line(extra, "another note") + "\n")

@@ -1,9 +1,10 @@
 """Merge the hand-written part files into the fixed splits, reporting near-duplicates.
 
-    python -m training.build_corpus        (reads training/data/raw/*.jsonl and raw/train_only/*.jsonl)
+    python -m training.build_corpus        (reads training/data/raw/*.jsonl, raw/train_only/, raw/dev_only/)
 
-A note's split comes from a hash of its id, so adding notes never moves old ones. Notes under
-`raw/train_only/` (written later to strengthen training) all go to train: dev and test stay as they were.
+A note's split comes from a hash of its id, so adding notes never moves old ones. Notes written later
+go where they were written for: `raw/train_only/` to train (more to learn from), `raw/dev_only/` to dev
+(more risk-flag positives to tune thresholds on). The test split stays as it was.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from triage.nlp.embedder import Embedder
 
 NEAR_DUPLICATE = 0.9
 TRAIN_ONLY = "train_only"
+DEV_ONLY = "dev_only"
+FOLDER_SPLIT = {TRAIN_ONLY: "train", DEV_ONLY: "dev"}
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,8 @@ def build(raw_dir: Path, out_dir: Path, embedder: Embedder) -> BuildReport:
     """Read every part file (a bad line or a repeated id stops the build, naming file and line), then
     write the three splits."""
     notes, seen = [], set()
-    for path in sorted(raw_dir.glob("*.jsonl")) + sorted((raw_dir / TRAIN_ONLY).glob("*.jsonl")):
+    later = [path for folder in FOLDER_SPLIT for path in sorted((raw_dir / folder).glob("*.jsonl"))]
+    for path in sorted(raw_dir.glob("*.jsonl")) + later:
         for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -42,7 +46,7 @@ def build(raw_dir: Path, out_dir: Path, embedder: Embedder) -> BuildReport:
             if note.id in seen:
                 raise ValueError(f"{path.name}:{i}: duplicate id {note.id}")
             seen.add(note.id)
-            split = "train" if path.parent.name == TRAIN_ONLY else split_of(note.id)
+            split = FOLDER_SPLIT[path.parent.name] if path.parent != raw_dir else split_of(note.id)
             notes.append((note, line, split))
     vectors = embedder.encode([n.text for n, _, _ in notes])
     sims = vectors @ vectors.T

@@ -64,7 +64,7 @@ class NeedsClassifier:
             (1 - self.head_weight) * probs
         if self.final_platt is None:
             return blend
-        return _sigmoid(self.final_platt[:, 0] * _logit(blend) + self.final_platt[:, 1])
+        return calibrate(self.final_platt, blend)
 
     def predict(self, notes: Sequence[ParsedNote], embeddings: np.ndarray | None = None,
                 *, probs: np.ndarray | None = None) -> list[list[LabelScore]]:
@@ -123,6 +123,11 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-6, 1 - 1e-6)
     return np.log(p / (1 - p))
+
+
+def calibrate(platt: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Probabilities through per-label Platt scaling on their logits (see platt_fit)."""
+    return _sigmoid(platt[:, 0] * _logit(probs) + platt[:, 1])
 
 
 def platt_fit(probs: np.ndarray, Y: np.ndarray) -> np.ndarray:
