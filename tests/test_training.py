@@ -101,6 +101,14 @@ def test_build_splits_by_id_sends_later_notes_where_written_for_and_finds_near_d
     (raw / TRAIN_ONLY / "x_part02.jsonl").write_text(line(extra, "another note") + "\n")
     with pytest.raises(ValueError, match=f"x_part02.jsonl:1: duplicate id {extra}"):
         build(raw, tmp_path, embedder)
+    (raw / TRAIN_ONLY / "x_part02.jsonl").write_text(line("b-new", "fine") + "\n" + "{not json\n")
+    with pytest.raises(ValueError, match="x_part02.jsonl:2: not JSON"):
+        build(raw, tmp_path, embedder)
+    (raw / TRAIN_ONLY / "x_part02.jsonl").write_text('{"text": "no id"}\n')
+    with pytest.raises(ValueError, match="x_part02.jsonl:1: not a note"):
+        build(raw, tmp_path, embedder)
+    assert [json.loads(x)["id"] for x in (tmp_path / "train.jsonl").read_text().splitlines()] == \
+        [by_split["train"][0], extra]  # a failed build wrote nothing
 
 
 def test_tracked_run_registers_a_model_without_referral_text(small_run, tmp_path):

@@ -35,9 +35,15 @@ class LabelledNote:
 
 def parse_line(line: str, where: str) -> LabelledNote:
     """One corpus line, validated: labels from the taxonomy, a style from STYLES."""
-    raw = json.loads(line)
+    try:
+        raw = json.loads(line)
+        note_id, text = raw["id"], raw["text"]
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{where}: not JSON ({e.msg})") from None
+    except (KeyError, TypeError):
+        raise ValueError(f"{where}: not a note (an object with at least 'id' and 'text')") from None
     note = LabelledNote(
-        id=str(raw["id"]), text=raw["text"], needs=tuple(raw.get("needs", [])),
+        id=str(note_id), text=text, needs=tuple(raw.get("needs", [])),
         risk_flags=tuple(raw.get("risk_flags", [])), source=raw.get("source", ""),
         style=raw.get("style", ""), hard=tuple(raw.get("hard", [])),
         ruled_out=tuple(raw.get("ruled_out", [])))

@@ -18,9 +18,9 @@ Not a clinical risk assessment, not for automated decisions about a person.
 n-grams (ConText rules mark negated, historical, hypothetical and other people's mentions) and
 lexicon hits by context, Platt-calibrated on out-of-fold scores of the training split. The encoder
 part (when present): {embedder} fine-tuned with a multi-label head on the note with its context runs
-bracketed ('denies [negated: low mood]'). The two are blended (the encoder's share, {head_weight}, chosen on dev) and calibrated again on dev, where
-per-label thresholds are tuned (needs: best F1; risk flags: recall {risk_target} on dev, counting the
-rule net). Training text is PII-redacted before fitting.
+bracketed ('denies [negated: low mood]'). The two are blended (the encoder's share, {head_weight}, chosen
+on dev) and calibrated again on dev, where per-label thresholds are tuned (needs: best F1; risk flags:
+recall {risk_target} on dev, counting the rule net). Training text is PII-redacted before fitting.
 
 **Data.** The hand-written, invented corpus in `training/data/` ({train_notes} train and {dev_notes} dev
 notes; the test split is never used in training or tuning). Data hashes: {hashes}.
