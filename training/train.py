@@ -28,7 +28,7 @@ from training.ranking_weights import LearntWeights, decision_auc, learn_ranking_
 from triage.matching.rank import RankingWeights
 from triage.matching.weights_file import write_ranking_weights
 from triage.nlp.bundle import save_model
-from triage.nlp.classifier import NeedsClassifier, calibrate, fit_classifier, platt_fit
+from triage.nlp.classifier import NeedsClassifier, blend, calibrate, fit_classifier, platt_fit
 from triage.nlp.embedder import EMBEDDER_NAME, Embedder
 from triage.nlp.encoder_head import fine_tune
 from triage.nlp.features import FeatureBuilder
@@ -116,17 +116,14 @@ def add_head(classifier: NeedsClassifier, train: Prepared, dev: Prepared, *, epo
     ngram = classifier.predict_proba(classifier.features.transform(dev.notes, dev.embeddings))
     head = classifier.head.predict_proba([n.marked for n in dev.notes])
 
-    def calibrated(weight: float) -> tuple[np.ndarray, np.ndarray]:
-        blend = weight * head + (1 - weight) * ngram
-        platt = platt_fit(blend, dev.Y)
-        return platt, calibrate(platt, blend)
+    fits = {weight: platt_fit(blend(head, ngram, weight), dev.Y) for weight in weights}
 
     def dev_micro_f1(weight: float) -> float:
-        probs = calibrated(weight)[1]
+        probs = calibrate(fits[weight], blend(head, ngram, weight))
         return summary(dev.Y, (probs >= tune_thresholds(dev.Y, probs, RISK_RECALL_TARGET)).astype(np.int8))["micro_f1"]
 
     classifier.head_weight = max(weights, key=dev_micro_f1)
-    classifier.final_platt = calibrated(classifier.head_weight)[0]
+    classifier.final_platt = fits[classifier.head_weight]
 
 
 def rule_net_matrix(classifier: NeedsClassifier, data: Prepared) -> np.ndarray:

@@ -60,11 +60,8 @@ class NeedsClassifier:
         probs = self.predict_proba(self.features.transform(notes, embeddings))
         if self.head is None or self.head_weight == 0.0:
             return probs
-        blend = self.head_weight * self.head.predict_proba([n.marked for n in notes]) + \
-            (1 - self.head_weight) * probs
-        if self.final_platt is None:
-            return blend
-        return calibrate(self.final_platt, blend)
+        mixed = blend(self.head.predict_proba([n.marked for n in notes]), probs, self.head_weight)
+        return mixed if self.final_platt is None else calibrate(self.final_platt, mixed)
 
     def predict(self, notes: Sequence[ParsedNote], embeddings: np.ndarray | None = None,
                 *, probs: np.ndarray | None = None) -> list[list[LabelScore]]:
@@ -123,6 +120,11 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-6, 1 - 1e-6)
     return np.log(p / (1 - p))
+
+
+def blend(head: np.ndarray, ngram: np.ndarray, head_weight: float) -> np.ndarray:
+    """The two parts' probabilities mixed, the encoder head with its share."""
+    return head_weight * head + (1 - head_weight) * ngram
 
 
 def calibrate(platt: np.ndarray, probs: np.ndarray) -> np.ndarray:
