@@ -237,8 +237,9 @@ def train(output: Annotated[Path | None, typer.Option(help="new model folder (de
                                                              help="a `triage export-feedback` file to learn from")] = None,
           feedback_weight: Annotated[float, typer.Option(min=0.1, max=20.0,
                                                          help="how much a reviewed note counts")] = 2.0,
-          head_epochs: Annotated[int, typer.Option(min=0, max=50, help="encoder fine-tuning epochs (0: n-gram "
-                                                                       "model only, minutes faster)")] = 6,
+          head_epochs: Annotated[int | None, typer.Option(min=0, max=50, help="encoder fine-tuning epochs (0: n-gram "
+                                                                              "model only, minutes faster) "
+                                                                              "[default: the trainer's, 5]")] = None,
           limit: Annotated[int | None, typer.Option(min=10, help="train and tune on the first N notes only "
                                                                  "(quick trials)")] = None) -> None:
     """Train on the train split (plus reviewed feedback, weighted, a fixed slice held out), tune on dev, save

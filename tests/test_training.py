@@ -46,6 +46,23 @@ def test_saved_model_has_manifest_card_and_thresholds(small_run):
     assert 0.0 <= result.dev_summary["micro_f1"] <= 1.0
 
 
+def test_fine_tuning_moves_the_encoder_but_keeps_the_word_embeddings(small_run):
+    import torch
+    from transformers import AutoModel
+
+    from triage.nlp.embedder import default_model_path
+
+    base = AutoModel.from_pretrained(str(default_model_path()))
+    tuned = small_run[0].classifier.head.network.encoder
+
+    def stored(tensor):  # the float16 a model folder keeps
+        return tensor.detach().to(torch.float16).to(torch.float32)
+
+    assert torch.equal(tuned.embeddings.word_embeddings.weight, stored(base.embeddings.word_embeddings.weight))
+    query = tuned.encoder.layer[0].attention.self.query.weight
+    assert not torch.equal(query, stored(base.encoder.layer[0].attention.self.query.weight))
+
+
 def test_no_identifiers_reach_the_saved_vocabulary(small_run):
     import re
 

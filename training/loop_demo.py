@@ -67,7 +67,7 @@ def main() -> None:
         print(f"exported {len(lines)} feedback lines to {exported}")
         started = time.monotonic()
         trained = run_training(opts.home / "models" / f"challenger-{stamp}", settings=settings,
-                               feedback_path=exported, head_epochs=0 if opts.quick else 6)
+                               feedback_path=exported, head_epochs=0 if opts.quick else None)
         print(f"trained challenger v{trained['mlflow']['registered_version']} in {time.monotonic() - started:.0f} s; "
               f"feedback: {json.dumps(trained['feedback'], indent=1)}")
         result = promote(settings, trained["mlflow"]["registered_version"], actor="loop-demo")

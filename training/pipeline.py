@@ -16,12 +16,13 @@ def default_output() -> Path:
 
 def run_training(output: Path | None = None, *, track: bool = True, set_default: bool = False,
                  settings: Settings | None = None, feedback_path: Path | None = None,
-                 feedback_weight: float = FEEDBACK_WEIGHT, head_epochs: int = HEAD_EPOCHS,
+                 feedback_weight: float = FEEDBACK_WEIGHT, head_epochs: int | None = None,
                  limit: int | None = None) -> dict:
     settings = settings or Settings()
     feedback = load_feedback(feedback_path) if feedback_path else None  # a bad file fails before training
     output = output or default_output()
-    result = train(output, feedback=feedback, feedback_weight=feedback_weight, head_epochs=head_epochs, limit=limit)
+    result = train(output, feedback=feedback, feedback_weight=feedback_weight,
+                   head_epochs=HEAD_EPOCHS if head_epochs is None else head_epochs, limit=limit)
     summary = {"model_dir": str(result.folder), "dev": result.dev_summary}
     if feedback is not None:
         summary["feedback"] = result.manifest["feedback"]

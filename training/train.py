@@ -37,7 +37,7 @@ from triage.nlp.redact import Redactor
 from triage.taxonomy import LABELS, RISK_IDS
 
 C_GRID = (2.0, 8.0)
-HEAD_EPOCHS = 6
+HEAD_EPOCHS = 5  # with 4,700 training notes: inside the 30 minutes `triage train` may take on 2 cores
 HEAD_WEIGHTS = (0.5, 0.6, 0.7, 0.8)  # the encoder's share of the blend, chosen on dev
 RISK_RECALL_TARGET = 0.99  # on dev, above the 0.97 we hold ourselves to on test: dev-tuned thresholds lose recall on new notes
 SEED = 0
