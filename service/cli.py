@@ -239,7 +239,7 @@ def train(output: Annotated[Path | None, typer.Option(help="new model folder (de
                                                          help="how much a reviewed note counts")] = 2.0,
           head_epochs: Annotated[int | None, typer.Option(min=0, max=50, help="encoder fine-tuning epochs (0: n-gram "
                                                                               "model only, minutes faster) "
-                                                                              "[default: the trainer's, 5]")] = None,
+                                                                              "[default: HEAD_EPOCHS in training/train.py]")] = None,
           limit: Annotated[int | None, typer.Option(min=10, help="train and tune on the first N notes only "
                                                                  "(quick trials)")] = None) -> None:
     """Train on the train split (plus reviewed feedback, weighted, a fixed slice held out), tune on dev, save

@@ -58,3 +58,14 @@ def test_evidence_is_the_clause_that_says_it(engine):
     debt = [e.text for e in needs["debt"].evidence]
     assert any("council tax" in e for e in debt) and not any("died" in e for e in debt)
     assert any("wife died" in e.text for e in needs["bereavement"].evidence)
+
+
+def test_a_note_scores_the_same_alone_and_batched_with_longer_notes(engine):
+    head = engine.classifier.head
+    short = "62yo M, lives alone since wife died 3/12, low mood, ?befriending"
+    longer = ("Housing officer visit. Tenant in his fifties, behind on rent after his hours were cut, "
+              "says he has stopped seeing friends and spends most days in bed. ") * 3
+    alone = head.predict_proba([short])
+    batched = head.predict_proba([longer, short, longer[:90]], batch_size=3)
+    assert abs(alone[0] - batched[1]).max() < 1e-4  # padding is masked out of every label's pooling
+    assert abs(alone[0] - batched[0]).max() > 1e-3  # and the notes do differ

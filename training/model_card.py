@@ -17,7 +17,8 @@ Not a clinical risk assessment, not for automated decisions about a person.
 **Model.** {kind}. The n-gram part: a logistic regression per label over context-marked word
 n-grams (ConText rules mark negated, historical, hypothetical and other people's mentions) and
 lexicon hits by context, Platt-calibrated on out-of-fold scores of the training split. The encoder
-part (when present): {embedder} fine-tuned with a multi-label head on the note with its context runs
+part (when present): {embedder} fine-tuned ({head_epochs} epochs, word-piece embeddings frozen) with a
+multi-label head, each label pooling the tokens with its own attention, on the note with its context runs
 bracketed ('denies [negated: low mood]'). The two are blended (the encoder's share, {head_weight}, chosen
 on dev) and calibrated again on dev, where per-label thresholds are tuned (needs: best F1; risk flags:
 recall {risk_target} on dev, counting the rule net). Training text is PII-redacted before fitting.
@@ -49,7 +50,8 @@ def write_model_card(folder: Path, manifest: dict) -> Path:
         train_notes=manifest["params"]["train_notes"], dev_notes=manifest["params"]["dev_notes"],
         hashes=", ".join(f"{k} `{v}`" for k, v in manifest["data_hash"].items()), metrics=metrics,
         thresholds=thresholds, code_version=manifest["code_version"], created=manifest["created"],
-        params=manifest["params"], head_weight=manifest["params"].get("head_weight", 0.0), feedback="{feedback}")
+        params=manifest["params"], head_weight=manifest["params"].get("head_weight", 0.0),
+        head_epochs=manifest["params"].get("head_epochs", 0), feedback="{feedback}")
     path = folder / "MODEL_CARD.md"
     text = text.replace("{feedback}", _feedback_section(manifest.get("feedback")))
     path.write_text(text, encoding="utf-8")
