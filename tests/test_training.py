@@ -46,21 +46,23 @@ def test_saved_model_has_manifest_card_and_thresholds(small_run):
     assert 0.0 <= result.dev_summary["micro_f1"] <= 1.0
 
 
-def test_fine_tuning_moves_the_encoder_but_keeps_the_word_embeddings(small_run):
+def test_fine_tuning_moves_the_top_layers_and_keeps_the_embeddings_and_bottom_layers(small_run):
     import torch
     from transformers import AutoModel
 
     from triage.nlp.embedder import default_model_path
+    from triage.nlp.encoder_head import FROZEN_LAYERS
 
-    base = AutoModel.from_pretrained(str(default_model_path()))
-    tuned = small_run[0].classifier.head.network.encoder
+    base = AutoModel.from_pretrained(str(default_model_path())).state_dict()
+    tuned = small_run[0].classifier.head.network.encoder.state_dict()
 
-    def stored(tensor):  # the float16 a model folder keeps
-        return tensor.detach().to(torch.float16).to(torch.float32)
+    def unchanged(name: str) -> bool:  # against the float16 a model folder keeps
+        return torch.equal(tuned[name], base[name].to(torch.float16).to(torch.float32))
 
-    assert torch.equal(tuned.embeddings.word_embeddings.weight, stored(base.embeddings.word_embeddings.weight))
-    query = tuned.encoder.layer[0].attention.self.query.weight
-    assert not torch.equal(query, stored(base.encoder.layer[0].attention.self.query.weight))
+    frozen = [n for n, weights in base.items() if weights.is_floating_point() and (
+        n.startswith("embeddings.") or any(n.startswith(f"encoder.layer.{i}.") for i in range(FROZEN_LAYERS)))]
+    assert frozen and all(unchanged(n) for n in frozen)
+    assert not unchanged("encoder.layer.5.attention.self.query.weight")
 
 
 def test_no_identifiers_reach_the_saved_vocabulary(small_run):

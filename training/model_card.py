@@ -17,8 +17,8 @@ Not a clinical risk assessment, not for automated decisions about a person.
 **Model.** {kind}. The n-gram part: a logistic regression per label over context-marked word
 n-grams (ConText rules mark negated, historical, hypothetical and other people's mentions) and
 lexicon hits by context, Platt-calibrated on out-of-fold scores of the training split. The encoder
-part (when present): {embedder} fine-tuned ({head_epochs} epochs, word-piece embeddings frozen) with a
-multi-label head, each label pooling the tokens with its own attention, on the note with its context runs
+part (when present): {embedder} fine-tuned ({head_epochs} epochs; embeddings and bottom layer frozen) with
+a multi-label head, each label pooling the tokens with its own attention, on the note with its context runs
 bracketed ('denies [negated: low mood]'). The two are blended (the encoder's share, {head_weight}, chosen
 on dev) and calibrated again on dev, where per-label thresholds are tuned (needs: best F1; risk flags:
 recall {risk_target} on dev, counting the rule net). Training text is PII-redacted before fitting.
