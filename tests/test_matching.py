@@ -112,6 +112,16 @@ def test_open_referral_services_without_needs_get_inferred_needs(engine):
     assert inferred.latitude is None  # the feed's latitude 100 was not trusted
 
 
+def test_inferred_needs_leave_out_what_a_service_is_not_for(engine):
+    from triage.schemas import Asset
+
+    walkers = Asset(id="x-walk", name="Riverside Striders", description=(
+        "A weekly walking group for people who want to get more active and meet others. Not suitable for "
+        "people with alcohol problems or active drug use."))
+    inferred = engine.infer_asset_needs([walkers])[0]
+    assert "physical_activity" in inferred.needs and "substance_use" not in inferred.needs
+
+
 def test_catalogue_brings_a_stale_index_back_in_step(embedder, tmp_path):
     from triage.matching.catalogue import AssetCatalogue
     from triage.store.assets import AssetRepository

@@ -272,14 +272,23 @@ class Triage:
         return catalogue.write(self.infer_asset_needs(assets), replace=replace)
 
     def infer_asset_needs(self, assets: list[Asset]) -> list[Asset]:
-        """Assets without need tags get them from the classifier, marked as inferred."""
+        """Assets without need tags get them, marked as inferred: the classifier's needs, and the needs
+        whose terms the description affirms ('for people with anxiety or depression') when the classifier
+        gives them at least half its threshold. A referral classifier discounts such general mentions in
+        a note; in a service description they name what it is for."""
         untagged = [i for i, a in enumerate(assets) if not a.needs]
         if not untagged:
             return assets
-        texts = [ReferralIn(text=assets[i].document) for i in untagged]
+        classifier = self.model.classifier
+        notes = self.parser.parse_many([assets[i].document for i in untagged])
+        vectors = self.embedder.encode([n.text for n in notes]) if classifier.features.uses_embeddings else None
+        probs = classifier.probabilities(notes, vectors)
         result = list(assets)
-        for i, classification in zip(untagged, self.classify(texts)):
-            needs = [n.need for n in classification.needs]
+        need_column = {label: j for j, label in enumerate(classifier.labels) if label in NEED_IDS}
+        for i, note, row, scores in zip(untagged, notes, probs, classifier.predict(notes, probs=probs)):
+            named = [h.label for h in note.hits if h.label in need_column and h.context == ""
+                     and row[need_column[h.label]] >= classifier.thresholds[need_column[h.label]] / 2]
+            needs = list(dict.fromkeys([s.label for s in scores if s.label in NEED_IDS] + named))
             result[i] = assets[i].model_copy(update={"needs": needs, "needs_inferred": bool(needs)})
         return result
 
