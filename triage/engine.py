@@ -281,8 +281,7 @@ class Triage:
             return assets
         classifier = self.model.classifier
         notes = self.parser.parse_many([assets[i].document for i in untagged])
-        vectors = self.embedder.encode([n.text for n in notes]) if classifier.features.uses_embeddings else None
-        probs = classifier.probabilities(notes, vectors)
+        probs = classifier.probabilities(notes, self._note_vectors(classifier, notes))
         result = list(assets)
         need_column = {label: j for j, label in enumerate(classifier.labels) if label in NEED_IDS}
         for i, note, row, scores in zip(untagged, notes, probs, classifier.predict(notes, probs=probs)):
@@ -294,11 +293,12 @@ class Triage:
 
     def _classify_notes(self, model: ServedModel, referrals: Sequence[ReferralIn],
                         notes: list[ParsedNote]) -> list[Classification]:
-        vectors = None
-        if model.classifier.features.uses_embeddings:
-            vectors = self.embedder.encode([r.text for r in referrals])
-        predictions = model.classifier.predict(notes, vectors)
+        predictions = model.classifier.predict(notes, self._note_vectors(model.classifier, notes))
         return [_to_classification(r.id, p, model.version) for r, p in zip(referrals, predictions)]
+
+    def _note_vectors(self, classifier: NeedsClassifier, notes: list[ParsedNote]) -> np.ndarray | None:
+        """The note embeddings, only for a classifier whose features use them."""
+        return self.embedder.encode([n.text for n in notes]) if classifier.features.uses_embeddings else None
 
 
 def _to_classification(referral_id: str, scores: list[LabelScore], model_version: str) -> Classification:
