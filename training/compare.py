@@ -42,12 +42,13 @@ def _differences(Y: np.ndarray, new: np.ndarray, old: np.ndarray) -> dict[str, f
     return {k: a[k] - b[k] for k in FIGURES}
 
 
-def predictions(model_dir: Path, split: str, data_dir: Path = DATA_DIR) -> tuple[np.ndarray, np.ndarray]:
-    """The split's label matrix and the model's predictions (thresholds and rule net applied)."""
-    classifier, _ = load_model(model_dir)
-    data = prepare(load_split(split, data_dir), NoteParser(), Embedder() if classifier.features.uses_embeddings
-                   else None)
-    return data.Y, predict_matrix(classifier, data, probs=classifier.probabilities(data.notes, data.embeddings))
+def predictions(model_dirs: list[Path], split: str, data_dir: Path = DATA_DIR) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The split's label matrix and each model's predictions (thresholds and rule net applied); the notes
+    are parsed once for all models."""
+    classifiers = [load_model(folder)[0] for folder in model_dirs]
+    embedder = Embedder() if any(c.features.uses_embeddings for c in classifiers) else None
+    data = prepare(load_split(split, data_dir), NoteParser(), embedder)
+    return data.Y, [predict_matrix(c, data, probs=c.probabilities(data.notes, data.embeddings)) for c in classifiers]
 
 
 def main() -> None:
@@ -57,8 +58,7 @@ def main() -> None:
     args.add_argument("--split", default="test")
     args.add_argument("--resamples", type=int, default=1000)
     opts = args.parse_args()
-    Y, new = predictions(opts.new, opts.split)
-    _, old = predictions(opts.old, opts.split)
+    Y, (new, old) = predictions([opts.new, opts.old], opts.split)
     print(f"{opts.new.name} minus {opts.old.name} on {opts.split} ({len(Y)} notes, {opts.resamples} paired resamples)")
     for figure, (diff, low, high) in paired_bootstrap(Y, new, old, resamples=opts.resamples).items():
         print(f"  {figure:15s} {diff:+.3f}  95% interval {low:+.3f} to {high:+.3f}")
